@@ -1,0 +1,40 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", ".gatehouse/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-non-null-assertion": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-restricted-syntax": ["error", { selector: "ExportDefaultDeclaration", message: "Use named exports." }],
+    },
+  },
+  {
+    files: ["*.config.js", "*.config.ts"],
+    rules: { "no-restricted-syntax": "off" },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/server/main.ts", "src/cli/**"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through loadConfig() only." }],
+    },
+  },
+  {
+    // core is pure: no HTTP, SQL, Redis, file system or network modules.
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["node:fs", "node:fs/*", "fs", "node:net", "net", "node:http", "http", "node:https", "https", "node:child_process", "node:dgram", "node:tls"], message: "core imports no I/O modules." },
+          { group: ["kysely", "pg", "better-sqlite3", "ioredis", "fastify", "fastify/*", "@fastify/*", "undici", "pino"], message: "core imports no adapters." },
+          { group: ["../storage/*", "../server/*", "../services/*", "../cli/*", "../jobs/*"], message: "core depends on nothing inside src." },
+        ],
+      }],
+    },
+  },
+);

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+
+/** Base62 alphabet in ASCII order, so that lexical order of encoded values is numeric order. */
+export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** Closed table of id prefixes. Ids are `<prefix><8 time chars><14 random chars>`: time-ordered. */
+export const ID_PREFIX = {
+  user: "user_",
+  invite: "invite_",
+  workspace: "wrkspc_",
+  apiKey: "apikey_",
+  adminKey: "admkey_",
+  auditEvent: "audevt_",
+  request: "req_",
+} as const;
+export type IdKind = keyof typeof ID_PREFIX;
+
+/** Encodes a non-negative integer below 2^53 as fixed-width base62. */
+export function encodeBase62(value: number, width: number): string {
+  let out = "";
+  let v = Math.floor(value);
+  for (let i = 0; i < width; i++) {
+    out = BASE62[v % 62] + out;
+    v = Math.floor(v / 62);
+  }
+  return out;
+}
+
+/** `count` uniformly random base62 characters from the CSPRNG (rejection sampling, no modulo bias). */
+export function randomBase62(count: number): string {
+  let out = "";
+  while (out.length < count) {
+    const bytes = randomBytes(count * 2);
+    for (const b of bytes) {
+      if (b < 248) out += BASE62[b % 62];
+      if (out.length === count) break;
+    }
+  }
+  return out;
+}
+
+/** The 22-character body of an id: 8 chars of milliseconds since epoch, then 14 random chars (~83 bits). */
+export function idBody(nowMs: number = Date.now()): string {
+  return encodeBase62(nowMs, 8) + randomBase62(14);
+}
+
+export function newId(kind: IdKind, nowMs?: number): string {
+  return ID_PREFIX[kind] + idBody(nowMs);
+}
+
+/** True when `id` has the prefix of `kind` and a well-formed body. */
+export function isId(kind: IdKind, id: string): boolean {
+  const prefix = ID_PREFIX[kind];
+  return id.startsWith(prefix) && /^[0-9A-Za-z]{22}$/.test(id.slice(prefix.length));
+}

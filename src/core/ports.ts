@@ -1,0 +1,107 @@
+import type { AuditEvent, AuditEventInput } from "./audit.js";
+import type {
+  AdminKey, ApiKey, Invite, Organization, PageRequest, PageResult, User, Workspace, WorkspaceMember,
+} from "./domain.js";
+import type { OrgRole, WorkspaceRole } from "./rbac.js";
+
+/** Filters of the audit event list. */
+export interface AuditFilter {
+  actorId?: string | undefined;
+  action?: string | undefined;
+  targetId?: string | undefined;
+  workspaceId?: string | undefined;
+  /** Inclusive lower bound, RFC 3339. */
+  from?: string | undefined;
+  /** Exclusive upper bound, RFC 3339. */
+  to?: string | undefined;
+}
+
+/** A workspace set visible to a caller: every workspace, or these ids. */
+export type WorkspaceSet = "all" | readonly string[];
+
+/**
+ * The repositories of the control plane. Every method takes the tenant scope (org id, and the
+ * workspace id where it applies) as a required argument; an object outside the scope is `null`.
+ */
+export interface Repos {
+  orgs: {
+    insert(org: Organization): Promise<void>;
+    get(orgId: string): Promise<Organization | null>;
+    first(): Promise<Organization | null>;
+  };
+  users: {
+    insert(user: User): Promise<void>;
+    get(orgId: string, id: string): Promise<User | null>;
+    getByEmail(orgId: string, email: string): Promise<User | null>;
+    list(orgId: string, filter: { email?: string | undefined; roles?: readonly OrgRole[] | undefined }, page: PageRequest): Promise<PageResult<User>>;
+    update(orgId: string, id: string, patch: Partial<Pick<User, "role" | "name" | "status">>): Promise<void>;
+  };
+  invites: {
+    insert(invite: Invite): Promise<void>;
+    get(orgId: string, id: string): Promise<Invite | null>;
+    findPendingByEmail(orgId: string, email: string): Promise<Invite | null>;
+    /** Looks an invite up by the hash of its acceptance token, across organizations. */
+    findByTokenHash(tokenHash: string): Promise<Invite | null>;
+    list(orgId: string, filter: { email?: string | undefined; roles?: readonly OrgRole[] | undefined; statuses?: readonly string[] | undefined }, page: PageRequest): Promise<PageResult<Invite>>;
+    update(orgId: string, id: string, patch: Partial<Pick<Invite, "status" | "accepted_at">>): Promise<void>;
+  };
+  workspaces: {
+    insert(ws: Workspace): Promise<void>;
+    get(orgId: string, id: string): Promise<Workspace | null>;
+    list(orgId: string, filter: { includeArchived: boolean; ids?: readonly string[] | undefined; visible: WorkspaceSet }, page: PageRequest): Promise<PageResult<Workspace>>;
+    update(orgId: string, id: string, patch: Partial<Pick<Workspace, "name" | "display_color" | "tags" | "archived_at" | "environment">>): Promise<void>;
+  };
+  members: {
+    insert(m: WorkspaceMember): Promise<void>;
+    get(orgId: string, workspaceId: string, userId: string): Promise<WorkspaceMember | null>;
+    list(orgId: string, workspaceId: string, page: PageRequest): Promise<PageResult<WorkspaceMember>>;
+    listForUser(orgId: string, userId: string): Promise<WorkspaceMember[]>;
+    update(orgId: string, workspaceId: string, userId: string, role: WorkspaceRole): Promise<void>;
+    remove(orgId: string, workspaceId: string, userId: string): Promise<void>;
+    removeAllForUser(orgId: string, userId: string): Promise<number>;
+  };
+  apiKeys: {
+    insert(key: ApiKey): Promise<void>;
+    get(orgId: string, id: string): Promise<ApiKey | null>;
+    /** Lookup by id alone, for authentication (the org is not known yet). */
+    getForAuth(id: string): Promise<ApiKey | null>;
+    list(orgId: string, filter: {
+      statuses?: readonly string[] | undefined;
+      workspaceId?: string | undefined;
+      createdByUserId?: string | undefined;
+      visible: WorkspaceSet;
+      now: string;
+    }, page: PageRequest): Promise<PageResult<ApiKey>>;
+    listActiveInWorkspace(orgId: string, workspaceId: string): Promise<ApiKey[]>;
+    update(orgId: string, id: string, patch: Partial<Pick<ApiKey, "name" | "status" | "owner_user_id" | "expires_at" | "allowed_models" | "allowed_cidrs" | "tier" | "rotated_to" | "last_used_at">>): Promise<void>;
+  };
+  adminKeys: {
+    insert(key: AdminKey): Promise<void>;
+    get(orgId: string, id: string): Promise<AdminKey | null>;
+    getForAuth(id: string): Promise<AdminKey | null>;
+    list(orgId: string, page: PageRequest): Promise<PageResult<AdminKey>>;
+    update(orgId: string, id: string, patch: Partial<Pick<AdminKey, "status" | "revoked_at" | "last_used_at">>): Promise<void>;
+  };
+  audit: {
+    /** Appends one event to the hash chain; must run inside the caller's transaction. */
+    append(event: AuditEventInput, now: Date): Promise<AuditEvent>;
+    list(orgId: string, filter: AuditFilter, page: PageRequest): Promise<PageResult<AuditEvent>>;
+    /** Every event in ascending seq order, in batches (for verify and export). */
+    scan(batchSize: number): AsyncIterable<AuditEvent>;
+    head(): Promise<{ seq: number; hash: string }>;
+  };
+}
+
+/** Storage: repositories plus transactions. `transaction` commits only if `fn` resolves. */
+export interface Store extends Repos {
+  readonly dialect: "sqlite" | "postgres";
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Time source; tests pass a fake clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,82 @@
+import { Type } from "typebox";
+import { type ApiKey, effectiveKeyStatus } from "../../../core/domain.js";
+import { createApiKey, getApiKey, listApiKeys, updateApiKey } from "../../../services/api-keys.js";
+import type { ServiceDeps } from "../../../services/context.js";
+import { type App, ctx } from "../../app.js";
+import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, Timestamp, idOf, pageRequest, toPage } from "../../http/schemas.js";
+
+const Models = Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }));
+const Cidrs = Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 }));
+const Tier = Type.Integer({ minimum: 1, maximum: 4 });
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String(), type: Type.Literal("api_key"), name: Type.String(), status: Type.String(),
+  workspace_id: Type.String(), scope: Type.Object({ type: Type.Literal("workspace"), workspace_id: Type.String() }),
+  created_at: Type.String(), created_by: Nullable(Type.Object({ id: Type.String(), type: Type.String() })),
+  partial_key_hint: Type.String(), expires_at: Nullable(Type.String()),
+  principal: Nullable(Type.Object({ type: Type.Literal("user_actor"), user_id: Type.String() })),
+  owner_user_id: Nullable(Type.String()), tier: Type.Integer(), allowed_models: Models, allowed_cidrs: Cidrs,
+  last_used_at: Nullable(Type.String()), rotated_from: Nullable(Type.String()), rotated_to: Nullable(Type.String()),
+});
+
+export function presentApiKey(now: Date) {
+  return (k: ApiKey) => ({
+    id: k.id, type: "api_key" as const, name: k.name, status: effectiveKeyStatus(k, now), workspace_id: k.workspace_id,
+    scope: { type: "workspace" as const, workspace_id: k.workspace_id }, created_at: k.created_at,
+    created_by: k.created_by_id === null ? null : { id: k.created_by_id, type: k.created_by_type },
+    partial_key_hint: k.hint, expires_at: k.expires_at,
+    principal: k.owner_user_id === null ? null : { type: "user_actor" as const, user_id: k.owner_user_id },
+    owner_user_id: k.owner_user_id, tier: k.tier, allowed_models: k.allowed_models, allowed_cidrs: k.allowed_cidrs,
+    last_used_at: k.last_used_at, rotated_from: k.rotated_from, rotated_to: k.rotated_to,
+  });
+}
+
+const Params = Type.Object({ api_key_id: Id });
+const StatusFilter = Type.Union(["active", "inactive", "archived", "expired"].map((s) => Type.Literal(s)));
+
+export function registerApiKeyRoutes(app: App, deps: ServiceDeps): void {
+  app.post("/v1/organizations/api_keys", {
+    config: { access: "api_keys:write" },
+    schema: {
+      tags: ["api keys"],
+      body: Body({
+        name: Name, workspace_id: Id, owner_user_id: Type.Optional(Id), expires_at: Type.Optional(Nullable(Timestamp)),
+        tier: Type.Optional(Tier), allowed_models: Type.Optional(Models), allowed_cidrs: Type.Optional(Cidrs),
+      }),
+      response: { 201: Type.Intersect([ApiKeySchema, Type.Object({ secret: Type.String() })]) },
+    },
+  }, async (request, reply) => {
+    const { key, secret } = await createApiKey(deps, ctx(request), request.body);
+    return reply.code(201).send({ ...presentApiKey(deps.clock.now())(key), secret });
+  });
+  app.get("/v1/organizations/api_keys", {
+    config: { access: "api_keys:read" },
+    schema: {
+      tags: ["api keys"],
+      querystring: Query({ ...PageQueryProps, status: Type.Optional(StatusFilter), workspace_id: Type.Optional(Id), created_by_user_id: Type.Optional(Id) }),
+      response: { 200: PageOf(ApiKeySchema) },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const result = await listApiKeys(deps, ctx(request), { status: q.status, workspaceId: q.workspace_id, createdByUserId: q.created_by_user_id }, pageRequest(q));
+    return toPage(result, presentApiKey(deps.clock.now()), idOf);
+  });
+  app.get("/v1/organizations/api_keys/:api_key_id", {
+    config: { access: "api_keys:read" },
+    schema: { tags: ["api keys"], params: Params, response: { 200: ApiKeySchema } },
+  }, async (request) => presentApiKey(deps.clock.now())(await getApiKey(deps, ctx(request), request.params.api_key_id)));
+  app.post("/v1/organizations/api_keys/:api_key_id", {
+    config: { access: "api_keys:write" },
+    schema: {
+      tags: ["api keys"], params: Params,
+      body: Body({
+        name: Type.Optional(Name), status: Type.Optional(Type.Union(["active", "inactive", "archived"].map((s) => Type.Literal(s)))),
+        owner_user_id: Type.Optional(Id), allowed_models: Type.Optional(Models), allowed_cidrs: Type.Optional(Cidrs), tier: Type.Optional(Tier),
+      }),
+      response: { 200: ApiKeySchema },
+    },
+  }, async (request) => {
+    const body = request.body as Parameters<typeof updateApiKey>[3];
+    return presentApiKey(deps.clock.now())(await updateApiKey(deps, ctx(request), request.params.api_key_id, body));
+  });
+}

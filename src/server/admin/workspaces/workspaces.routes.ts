@@ -1,0 +1,58 @@
+import { Type } from "typebox";
+import type { Workspace } from "../../../core/domain.js";
+import type { ServiceDeps } from "../../../services/context.js";
+import { archiveWorkspace, createWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from "../../../services/workspaces.js";
+import { type App, ctx } from "../../app.js";
+import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, idOf, pageRequest, toPage } from "../../http/schemas.js";
+
+const Environment = Type.String({ minLength: 1, maxLength: 32, pattern: "^[a-z][a-z0-9_-]*$" });
+const Color = Type.String({ pattern: "^#[0-9a-fA-F]{6}$" });
+const Tags = Type.Record(Type.String({ minLength: 1, maxLength: 64, pattern: "^(?!anthropic)" }), Type.String({ maxLength: 256 }), { maxProperties: 50 });
+
+export const WorkspaceSchema = Type.Object({
+  id: Type.String(), type: Type.Literal("workspace"), name: Type.String(), environment: Type.String(), display_color: Type.String(),
+  created_at: Type.String(), archived_at: Nullable(Type.String()), tags: Type.Record(Type.String(), Type.String()),
+  data_residency: Type.Object({ workspace_geo: Type.String(), allowed_inference_geos: Type.String(), default_inference_geo: Type.String() }),
+  compartment_id: Nullable(Type.String()), external_key_id: Nullable(Type.String()), user_profile_id: Nullable(Type.String()),
+});
+
+export function presentWorkspace(w: Workspace) {
+  return {
+    id: w.id, type: "workspace" as const, name: w.name, environment: w.environment, display_color: w.display_color,
+    created_at: w.created_at, archived_at: w.archived_at, tags: w.tags,
+    data_residency: { workspace_geo: "us", allowed_inference_geos: "unrestricted", default_inference_geo: "global" },
+    compartment_id: null, external_key_id: null, user_profile_id: null,
+  };
+}
+
+const Params = Type.Object({ workspace_id: Id });
+
+export function registerWorkspaceRoutes(app: App, deps: ServiceDeps): void {
+  app.post("/v1/organizations/workspaces", {
+    config: { access: "workspaces:create" },
+    schema: { tags: ["workspaces"], body: Body({ name: Name, environment: Type.Optional(Environment), display_color: Type.Optional(Color), tags: Type.Optional(Tags) }), response: { 200: WorkspaceSchema } },
+  }, async (request) => presentWorkspace(await createWorkspace(deps, ctx(request), request.body)));
+  app.get("/v1/organizations/workspaces", {
+    config: { access: "workspaces:read" },
+    schema: {
+      tags: ["workspaces"],
+      querystring: Query({ ...PageQueryProps, include_archived: Type.Optional(Type.Boolean()), ids: Type.Optional(Type.Array(Id, { maxItems: 100 })) }),
+      response: { 200: PageOf(WorkspaceSchema) },
+    },
+  }, async (request) => {
+    const q = request.query;
+    return toPage(await listWorkspaces(deps, ctx(request), { includeArchived: q.include_archived ?? false, ids: q.ids }, pageRequest(q)), presentWorkspace, idOf);
+  });
+  app.get("/v1/organizations/workspaces/:workspace_id", {
+    config: { access: "workspaces:read" },
+    schema: { tags: ["workspaces"], params: Params, response: { 200: WorkspaceSchema } },
+  }, async (request) => presentWorkspace(await getWorkspace(deps, ctx(request), request.params.workspace_id)));
+  app.post("/v1/organizations/workspaces/:workspace_id", {
+    config: { access: "workspaces:update" },
+    schema: { tags: ["workspaces"], params: Params, body: Body({ name: Type.Optional(Name), display_color: Type.Optional(Color), tags: Type.Optional(Tags) }), response: { 200: WorkspaceSchema } },
+  }, async (request) => presentWorkspace(await updateWorkspace(deps, ctx(request), request.params.workspace_id, request.body)));
+  app.post("/v1/organizations/workspaces/:workspace_id/archive", {
+    config: { access: "workspaces:archive" },
+    schema: { tags: ["workspaces"], params: Params, response: { 200: WorkspaceSchema } },
+  }, async (request) => presentWorkspace(await archiveWorkspace(deps, ctx(request), request.params.workspace_id)));
+}

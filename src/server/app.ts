@@ -1,0 +1,132 @@
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Logger } from "pino";
+import { DomainError, forbidden } from "../core/errors.js";
+import { idBody } from "../core/ids.js";
+import { type Permission, type Principal, holdsAnywhere } from "../core/rbac.js";
+import { authenticateAdmin } from "../services/auth.js";
+import type { Ctx, RequestMeta, ServiceDeps } from "../services/context.js";
+import { registerAdminKeyRoutes } from "./admin/admin-keys/admin-keys.routes.js";
+import { registerApiKeyRoutes } from "./admin/api-keys/api-keys.routes.js";
+import { registerAuditRoutes } from "./admin/audit/audit.routes.js";
+import { registerInviteRoutes } from "./admin/invites/invites.routes.js";
+import { registerMemberRoutes } from "./admin/members/members.routes.js";
+import { registerOrganizationRoutes } from "./admin/organization/organization.routes.js";
+import { registerUserRoutes } from "./admin/users/users.routes.js";
+import { registerWorkspaceRoutes } from "./admin/workspaces/workspaces.routes.js";
+import { registerJsonParser } from "./http/body.js";
+import { sendError } from "./http/errors.js";
+import { parseQuery } from "./http/query.js";
+import { registerOperationsRoutes } from "./operations.routes.js";
+import { validatorCompiler } from "./validation.js";
+
+/** Who may call a route: a permission of the catalog, or `public` (no credential). */
+export type RouteAccess = Permission | "public";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type App = FastifyInstance<
+  import("node:http").Server,
+  import("node:http").IncomingMessage,
+  import("node:http").ServerResponse,
+  import("fastify").FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface AppOptions {
+  deps: ServiceDeps;
+  /** A pino logger for requests; none in tests. */
+  logger?: Logger;
+  adminBodyLimitBytes?: number;
+}
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+}
+
+export function requestMeta(request: FastifyRequest): RequestMeta {
+  const ua = request.headers["user-agent"];
+  return { requestId: request.id, ip: request.ip ?? null, userAgent: typeof ua === "string" ? ua.slice(0, 512) : null };
+}
+
+/** The request context of an authenticated route. */
+export function ctx(request: FastifyRequest): Ctx {
+  if (!request.principal) throw new DomainError("authentication_failed", "authentication required");
+  return { ...requestMeta(request), principal: request.principal };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
+/**
+ * Builds the HTTP application: admin API, operations routes and OpenAPI. Tests call this in process.
+ * Every route declares its access in `config.access`; a route without one is refused (deny by default).
+ */
+export async function buildApp(options: AppOptions): Promise<{ app: App; routes: RouteInfo[] }> {
+  const { deps } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as unknown as import("fastify").FastifyBaseLogger } : { logger: false }),
+    bodyLimit: options.adminBodyLimitBytes ?? 1024 * 1024,
+    genReqId: () => `req_${idBody()}`,
+    routerOptions: { querystringParser: parseQuery },
+    ajv: {},
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  app.setValidatorCompiler(validatorCompiler());
+  registerJsonParser(app as unknown as FastifyInstance);
+  app.decorateRequest("principal", null);
+
+  const routes: RouteInfo[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) if (m !== "HEAD") routes.push({ method: m, url: route.url, access: route.config?.access });
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("request-id", request.id);
+    if (request.is404) return;
+    const access = request.routeOptions.config.access;
+    if (access === "public") return;
+    if (access === undefined) throw forbidden("(undeclared route)");
+    const principal = await authenticateAdmin(deps, { xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, requestMeta(request));
+    if (!holdsAnywhere(principal, access)) throw forbidden(access);
+    request.principal = principal;
+  });
+
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new DomainError("not_found", `no route for ${request.method} ${request.url.split("?")[0] ?? ""}`)));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Gatehouse admin API", version: "1", description: "Anthropic-compatible admin API of the Gatehouse gateway." },
+      components: { securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" }, bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
+
+  registerOperationsRoutes(app, deps);
+  registerOrganizationRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerInviteRoutes(app, deps);
+  registerWorkspaceRoutes(app, deps);
+  registerMemberRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
+  registerAdminKeyRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  app.get("/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return { app, routes };
+}

@@ -1,0 +1,91 @@
+import { resolve } from "node:path";
+import { DEFAULT_NAME_RULE, type NameRule } from "../core/names.js";
+
+export type StorageConfig = { driver: "sqlite"; path: string } | { driver: "postgres"; url: string };
+
+/** Secrets come from the environment, or (embedded mode only) from generated files in the data dir. */
+export type SecretsConfig = { source: "env"; hashKey: Buffer; encryptionKey: Buffer } | { source: "data_dir" };
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  storage: StorageConfig;
+  redisUrl: string | null;
+  upstreamUrl: string;
+  anthropicApiKey: string | null;
+  secrets: SecretsConfig;
+  nameRule: NameRule;
+  logLevel: string;
+  /** Largest admin-API JSON body, in bytes. */
+  adminBodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function secretVar(env: Env, name: string): Buffer | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const buf = Buffer.from(raw, "base64");
+  if (buf.length !== 32) throw new ConfigError(`${name} must be 32 bytes, base64-encoded (for example: openssl rand -base64 32)`);
+  return buf;
+}
+
+/**
+ * Parses the environment once into a frozen configuration. Throws ConfigError naming the variable
+ * at fault. Secrets have no defaults: with PostgreSQL both keys must be given; in embedded mode
+ * they are generated into the data directory on first start.
+ */
+export function loadConfig(env: Env): Readonly<Config> {
+  const dataDir = resolve(env.GATEHOUSE_DATA_DIR || "./.gatehouse");
+  const dbUrl = env.GATEHOUSE_DATABASE_URL || "";
+  if (dbUrl !== "" && !/^postgres(ql)?:\/\//.test(dbUrl)) throw new ConfigError("GATEHOUSE_DATABASE_URL must be a postgres:// URL (unset it for embedded SQLite)");
+  const storage: StorageConfig = dbUrl ? { driver: "postgres", url: dbUrl } : { driver: "sqlite", path: resolve(dataDir, "gatehouse.db") };
+  const hashKey = secretVar(env, "GATEHOUSE_HASH_KEY");
+  const encryptionKey = secretVar(env, "GATEHOUSE_ENCRYPTION_KEY");
+  let secrets: SecretsConfig;
+  if (hashKey && encryptionKey) secrets = { source: "env", hashKey, encryptionKey };
+  else if (hashKey || encryptionKey) throw new ConfigError("set both GATEHOUSE_HASH_KEY and GATEHOUSE_ENCRYPTION_KEY, or neither (embedded mode)");
+  else if (storage.driver === "postgres") throw new ConfigError("GATEHOUSE_HASH_KEY and GATEHOUSE_ENCRYPTION_KEY are required with GATEHOUSE_DATABASE_URL (every instance must share them)");
+  else secrets = { source: "data_dir" };
+  const upstreamUrl = env.GATEHOUSE_UPSTREAM_URL || "https://api.anthropic.com";
+  try {
+    new URL(upstreamUrl);
+  } catch {
+    throw new ConfigError("GATEHOUSE_UPSTREAM_URL must be a URL");
+  }
+  const nameRuleMode = env.GATEHOUSE_KEY_NAME_RULE || "strict";
+  if (nameRuleMode !== "strict" && nameRuleMode !== "off") throw new ConfigError("GATEHOUSE_KEY_NAME_RULE must be strict or off");
+  const config: Config = {
+    port: intVar(env, "GATEHOUSE_PORT", 8787, 0, 65535),
+    host: env.GATEHOUSE_HOST || "127.0.0.1",
+    dataDir,
+    storage,
+    redisUrl: env.GATEHOUSE_REDIS_URL || null,
+    upstreamUrl,
+    anthropicApiKey: env.ANTHROPIC_API_KEY || null,
+    secrets,
+    nameRule: {
+      enabled: nameRuleMode === "strict",
+      minLength: intVar(env, "GATEHOUSE_KEY_NAME_MIN_LENGTH", DEFAULT_NAME_RULE.minLength, 1, 64),
+      extraGenericWords: (env.GATEHOUSE_KEY_NAME_DENYLIST || "").split(",").map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0),
+    },
+    logLevel: env.GATEHOUSE_LOG_LEVEL || "info",
+    adminBodyLimitBytes: intVar(env, "GATEHOUSE_ADMIN_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 32 * 1024 * 1024),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,30 @@
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { compose } from "./compose.js";
+import { type Config, loadConfig } from "./config.js";
+
+/** `gatehouse serve`: environment → config → compose → listen. Resolves once listening. */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<{ close: () => Promise<void>; url: string; config: Readonly<Config> }> {
+  const config = loadConfig(env);
+  const log = pino({
+    level: config.logLevel,
+    redact: { paths: ["req.headers.authorization", "req.headers[\"x-api-key\"]", "req.headers.cookie"], censor: "[redacted]" },
+  });
+  const deps = await compose(config, {
+    onSecretsGenerated: (path) => log.warn({ path }, "generated local secrets (hash key, encryption key) with 0600 permissions; back this file up with the database"),
+  });
+  const { app } = await buildApp({ deps, logger: log, adminBodyLimitBytes: config.adminBodyLimitBytes });
+  const url = await app.listen({ port: config.port, host: config.host });
+  log.info({ url, storage: config.storage.driver, data_dir: config.dataDir }, "gatehouse listening");
+  const close = async () => {
+    await app.close();
+    await deps.store.close();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, "shutting down");
+      void close().then(() => process.exit(0));
+    });
+  }
+  return { close, url, config };
+}

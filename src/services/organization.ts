@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import type { Organization } from "../core/domain.js";
+import { DomainError } from "../core/errors.js";
+import { ID_PREFIX } from "../core/ids.js";
+import { generateKey, hashKey, keyHint } from "../core/keys.js";
+import type { Ctx, ServiceDeps } from "./context.js";
+
+export async function getOrganization(deps: ServiceDeps, ctx: Ctx): Promise<Organization> {
+  const org = await deps.store.orgs.get(ctx.principal.orgId);
+  if (!org) throw new DomainError("not_found", "organization not found");
+  return org;
+}
+
+export interface BootstrapResult {
+  organization_id: string;
+  organization_created: boolean;
+  admin_key_id: string;
+  admin_key: string;
+}
+
+/**
+ * Creates the organization if none exists, and a new admin key with the `admin` role. Runs with
+ * local database access only (the CLI); the key is returned once and stored only as a hash.
+ */
+export async function bootstrap(deps: ServiceDeps, options: { organizationName: string; keyName: string }): Promise<BootstrapResult> {
+  return deps.store.transaction(async (tx) => {
+    const now = deps.clock.now();
+    let org = await tx.orgs.first();
+    const created = org === null;
+    const system = { type: "system" as const, id: "bootstrap", display: "gatehouse bootstrap" };
+    const base = { actor: system, workspaceId: null, outcome: "success" as const, reason: null, requestId: null, ip: null, userAgent: "gatehouse-cli" };
+    if (!org) {
+      org = { id: randomUUID(), name: options.organizationName, created_at: now.toISOString() };
+      await tx.orgs.insert(org);
+      await tx.audit.append({ ...base, orgId: org.id, action: "organization.created", target: { type: "organization", id: org.id }, changes: { name: org.name } }, now);
+    }
+    const generated = generateKey("adm");
+    const id = ID_PREFIX.adminKey + generated.publicId;
+    await tx.adminKeys.insert({
+      id, org_id: org.id, name: options.keyName, role: "admin", user_id: null, status: "active",
+      key_hash: hashKey(deps.hashKey, generated.key), hint: keyHint(generated.key), created_at: now.toISOString(),
+      created_by_id: "bootstrap", last_used_at: null, revoked_at: null,
+    });
+    await tx.audit.append({ ...base, orgId: org.id, action: "admin_key.created", target: { type: "admin_key", id }, changes: { name: options.keyName, role: "admin" } }, now);
+    return { organization_id: org.id, organization_created: created, admin_key_id: id, admin_key: generated.key };
+  });
+}

@@ -1,0 +1,139 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { GENESIS_HASH } from "../../core/audit.js";
+import type { Database } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+/**
+ * Migrations, in order. Ids are compared byte-wise in PostgreSQL (`collate "C"`) so that cursor
+ * pagination orders them exactly as SQLite does.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const id = dialect === "postgres" ? sql`text collate "C"` : sql`text`;
+  const bigint = dialect === "postgres" ? sql`bigint` : sql`integer`;
+  return {
+    "0001_control_plane": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable("organizations")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createTable("users")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("email", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("added_at", "text", (c) => c.notNull())
+          .execute();
+        await sql`create unique index users_org_email on users (org_id, email) where status <> 'deleted'`.execute(db);
+        await db.schema.createTable("invites")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("email", "text", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("invited_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addColumn("accepted_at", "text")
+          .addColumn("token_hash", "text", (c) => c.notNull().unique())
+          .execute();
+        await db.schema.createIndex("invites_org").on("invites").columns(["org_id", "id"]).execute();
+        await db.schema.createTable("workspaces")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("environment", "text", (c) => c.notNull())
+          .addColumn("display_color", "text", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("archived_at", "text")
+          .execute();
+        await db.schema.createIndex("workspaces_org").on("workspaces").columns(["org_id", "id"]).execute();
+        await db.schema.createTable("workspace_members")
+          .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("workspace_id", id, (c) => c.notNull().references("workspaces.id"))
+          .addColumn("user_id", id, (c) => c.notNull().references("users.id"))
+          .addColumn("workspace_role", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("workspace_members_pk", ["workspace_id", "user_id"])
+          .execute();
+        await db.schema.createIndex("workspace_members_user").on("workspace_members").columns(["org_id", "user_id"]).execute();
+        await db.schema.createTable("api_keys")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("workspace_id", id, (c) => c.notNull().references("workspaces.id"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("key_hash", "text", (c) => c.notNull())
+          .addColumn("hint", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by_type", "text", (c) => c.notNull())
+          .addColumn("created_by_id", "text")
+          .addColumn("owner_user_id", id)
+          .addColumn("expires_at", "text")
+          .addColumn("tier", "integer", (c) => c.notNull())
+          .addColumn("allowed_models", "text")
+          .addColumn("allowed_cidrs", "text")
+          .addColumn("last_used_at", "text")
+          .addColumn("rotated_from", id)
+          .addColumn("rotated_to", id)
+          .execute();
+        await db.schema.createIndex("api_keys_org").on("api_keys").columns(["org_id", "id"]).execute();
+        await db.schema.createIndex("api_keys_workspace").on("api_keys").columns(["workspace_id", "status"]).execute();
+        await db.schema.createTable("admin_keys")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("user_id", id)
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("key_hash", "text", (c) => c.notNull())
+          .addColumn("hint", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by_id", "text")
+          .addColumn("last_used_at", "text")
+          .addColumn("revoked_at", "text")
+          .execute();
+        await db.schema.createTable("audit_events")
+          .addColumn("seq", bigint, (c) => c.primaryKey())
+          .addColumn("id", id, (c) => c.notNull().unique())
+          .addColumn("ts", "text", (c) => c.notNull())
+          .addColumn("org_id", id)
+          .addColumn("actor_type", "text", (c) => c.notNull())
+          .addColumn("actor_id", "text")
+          .addColumn("actor_display", "text")
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target_type", "text", (c) => c.notNull())
+          .addColumn("target_id", "text")
+          .addColumn("workspace_id", "text")
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("reason", "text")
+          .addColumn("request_id", "text")
+          .addColumn("ip", "text")
+          .addColumn("user_agent", "text")
+          .addColumn("changes", "text")
+          .addColumn("prev_hash", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("audit_events_org").on("audit_events").columns(["org_id", "seq"]).execute();
+        await db.schema.createTable("audit_head")
+          .addColumn("id", "integer", (c) => c.primaryKey())
+          .addColumn("seq", bigint, (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .execute();
+        await sql`insert into audit_head (id, seq, hash) values (1, 0, ${GENESIS_HASH})`.execute(db);
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(dialect)) };
+  const migrator = new Migrator({ db, provider, migrationTableName: "gatehouse_migrations", migrationLockTableName: "gatehouse_migration_lock" });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

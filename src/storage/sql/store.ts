@@ -1,0 +1,336 @@
+import { type Kysely, type SelectQueryBuilder, type Transaction, sql } from "kysely";
+import { type AuditEvent, type AuditEventInput, eventHash } from "../../core/audit.js";
+import type { AdminKey, ApiKey, Invite, PageRequest, PageResult, User, Workspace, WorkspaceMember } from "../../core/domain.js";
+import { ID_PREFIX, encodeBase62 } from "../../core/ids.js";
+import type { Repos, Store } from "../../core/ports.js";
+import type { OrgRole, WorkspaceRole } from "../../core/rbac.js";
+import type { Connection } from "./connect.js";
+import { migrateToLatest } from "./migrations.js";
+import type { ApiKeysTable, Database, WorkspacesTable } from "./schema.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Thrown when the audit sink cannot take an event: the surrounding mutation must fail (A3). */
+export class AuditWriteError extends Error {
+  constructor(cause: unknown) {
+    super("audit write failed", { cause });
+    this.name = "AuditWriteError";
+  }
+}
+
+/**
+ * Cursor pagination over a text id column in ascending order. `before_id` returns the `limit`
+ * items just before that id (still ascending); `has_more` says whether more lie beyond the page in
+ * the direction of travel.
+ */
+async function paginate<T, O>(
+  qb: SelectQueryBuilder<Database, keyof Database, O>,
+  column: string,
+  page: PageRequest,
+  map: (row: O) => T,
+): Promise<PageResult<T>> {
+  const ref = sql.ref(column);
+  if (page.beforeId !== undefined) {
+    const rows = await qb.where(sql<boolean>`${ref} < ${page.beforeId}`).orderBy(ref, "desc").limit(page.limit + 1).execute();
+    const hasMore = rows.length > page.limit;
+    return { data: rows.slice(0, page.limit).reverse().map(map), hasMore };
+  }
+  let q = qb;
+  if (page.afterId !== undefined) q = q.where(sql<boolean>`${ref} > ${page.afterId}`);
+  const rows = await q.orderBy(ref, "asc").limit(page.limit + 1).execute();
+  return { data: rows.slice(0, page.limit).map(map), hasMore: rows.length > page.limit };
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+const toWorkspace = (r: WorkspacesTable): Workspace => ({ ...r, tags: JSON.parse(r.tags) as Record<string, string> });
+const toApiKey = (r: ApiKeysTable): ApiKey => ({
+  ...r,
+  status: r.status as ApiKey["status"],
+  created_by_type: r.created_by_type as ApiKey["created_by_type"],
+  allowed_models: parseJson<string[]>(r.allowed_models),
+  allowed_cidrs: parseJson<string[]>(r.allowed_cidrs),
+});
+const asUser = (r: Database["users"]): User => r as User;
+const asInvite = (r: Database["invites"]): Invite => r as Invite;
+const asMember = (r: Database["workspace_members"]): WorkspaceMember => r as WorkspaceMember;
+const asAdminKey = (r: Database["admin_keys"]): AdminKey => r as AdminKey;
+
+function jsonOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+function repos(db: Db, dialect: Store["dialect"]): Repos {
+  return {
+    orgs: {
+      async insert(org) {
+        await db.insertInto("organizations").values(org).execute();
+      },
+      async get(orgId) {
+        return (await db.selectFrom("organizations").selectAll().where("id", "=", orgId).executeTakeFirst()) ?? null;
+      },
+      async first() {
+        return (await db.selectFrom("organizations").selectAll().orderBy("created_at").orderBy("id").limit(1).executeTakeFirst()) ?? null;
+      },
+    },
+    users: {
+      async insert(user) {
+        await db.insertInto("users").values(user).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("users").selectAll().where("org_id", "=", orgId).where("id", "=", id).where("status", "<>", "deleted").executeTakeFirst();
+        return r ? asUser(r) : null;
+      },
+      async getByEmail(orgId, email) {
+        const r = await db.selectFrom("users").selectAll().where("org_id", "=", orgId).where("email", "=", email).where("status", "<>", "deleted").executeTakeFirst();
+        return r ? asUser(r) : null;
+      },
+      list(orgId, filter, page) {
+        let q = db.selectFrom("users").selectAll().where("org_id", "=", orgId).where("status", "<>", "deleted");
+        if (filter.email !== undefined) q = q.where("email", "=", filter.email);
+        if (filter.roles !== undefined && filter.roles.length > 0) q = q.where("role", "in", [...filter.roles]);
+        return paginate(q as never, "id", page, asUser);
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("users").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    invites: {
+      async insert(invite) {
+        await db.insertInto("invites").values(invite).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("invites").selectAll().where("org_id", "=", orgId).where("id", "=", id).where("status", "<>", "deleted").executeTakeFirst();
+        return r ? asInvite(r) : null;
+      },
+      async findPendingByEmail(orgId, email) {
+        const r = await db.selectFrom("invites").selectAll().where("org_id", "=", orgId).where("email", "=", email).where("status", "=", "pending").executeTakeFirst();
+        return r ? asInvite(r) : null;
+      },
+      async findByTokenHash(tokenHash) {
+        const r = await db.selectFrom("invites").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+        return r ? asInvite(r) : null;
+      },
+      list(orgId, filter, page) {
+        let q = db.selectFrom("invites").selectAll().where("org_id", "=", orgId).where("status", "<>", "deleted");
+        if (filter.email !== undefined) q = q.where("email", "=", filter.email);
+        if (filter.roles !== undefined && filter.roles.length > 0) q = q.where("role", "in", [...filter.roles]);
+        if (filter.statuses !== undefined && filter.statuses.length > 0) q = q.where("status", "in", [...filter.statuses]);
+        return paginate(q as never, "id", page, asInvite);
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("invites").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    workspaces: {
+      async insert(ws) {
+        await db.insertInto("workspaces").values({ ...ws, tags: JSON.stringify(ws.tags) }).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("workspaces").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? toWorkspace(r) : null;
+      },
+      async list(orgId, filter, page) {
+        if (filter.visible !== "all" && filter.visible.length === 0) return { data: [], hasMore: false };
+        let q = db.selectFrom("workspaces").selectAll().where("org_id", "=", orgId);
+        if (!filter.includeArchived) q = q.where("archived_at", "is", null);
+        if (filter.ids !== undefined && filter.ids.length > 0) q = q.where("id", "in", [...filter.ids]);
+        if (filter.visible !== "all") q = q.where("id", "in", [...filter.visible]);
+        return paginate(q as never, "id", page, toWorkspace);
+      },
+      async update(orgId, id, patch) {
+        const { tags, ...rest } = patch;
+        await db.updateTable("workspaces").set({ ...rest, ...(tags === undefined ? {} : { tags: JSON.stringify(tags) }) })
+          .where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    members: {
+      async insert(m) {
+        await db.insertInto("workspace_members").values(m).execute();
+      },
+      async get(orgId, workspaceId, userId) {
+        const r = await db.selectFrom("workspace_members").selectAll().where("org_id", "=", orgId).where("workspace_id", "=", workspaceId).where("user_id", "=", userId).executeTakeFirst();
+        return r ? asMember(r) : null;
+      },
+      list(orgId, workspaceId, page) {
+        const q = db.selectFrom("workspace_members").selectAll().where("org_id", "=", orgId).where("workspace_id", "=", workspaceId);
+        return paginate(q as never, "user_id", page, asMember);
+      },
+      async listForUser(orgId, userId) {
+        const rows = await db.selectFrom("workspace_members").selectAll().where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+        return rows.map(asMember);
+      },
+      async update(orgId, workspaceId, userId, role: WorkspaceRole) {
+        await db.updateTable("workspace_members").set({ workspace_role: role }).where("org_id", "=", orgId).where("workspace_id", "=", workspaceId).where("user_id", "=", userId).execute();
+      },
+      async remove(orgId, workspaceId, userId) {
+        await db.deleteFrom("workspace_members").where("org_id", "=", orgId).where("workspace_id", "=", workspaceId).where("user_id", "=", userId).execute();
+      },
+      async removeAllForUser(orgId, userId) {
+        const r = await db.deleteFrom("workspace_members").where("org_id", "=", orgId).where("user_id", "=", userId).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
+    },
+    apiKeys: {
+      async insert(key) {
+        await db.insertInto("api_keys").values({ ...key, allowed_models: jsonOrNull(key.allowed_models), allowed_cidrs: jsonOrNull(key.allowed_cidrs) }).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? toApiKey(r) : null;
+      },
+      async getForAuth(id) {
+        const r = await db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+        return r ? toApiKey(r) : null;
+      },
+      async list(orgId, filter, page) {
+        if (filter.visible !== "all" && filter.visible.length === 0) return { data: [], hasMore: false };
+        let q = db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId);
+        if (filter.workspaceId !== undefined) q = q.where("workspace_id", "=", filter.workspaceId);
+        if (filter.visible !== "all") q = q.where("workspace_id", "in", [...filter.visible]);
+        if (filter.createdByUserId !== undefined) q = q.where("created_by_type", "=", "user").where("created_by_id", "=", filter.createdByUserId);
+        if (filter.statuses !== undefined && filter.statuses.length > 0) {
+          const statuses = filter.statuses;
+          const now = filter.now;
+          q = q.where((eb) => {
+            const ors = [];
+            const notExpired = eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]);
+            for (const s of statuses) {
+              if (s === "expired") ors.push(eb.and([eb("status", "in", ["active", "inactive"]), eb("expires_at", "<=", now)]));
+              else if (s === "archived") ors.push(eb("status", "=", "archived"));
+              else ors.push(eb.and([eb("status", "=", s), notExpired]));
+            }
+            return eb.or(ors);
+          });
+        }
+        return paginate(q as never, "id", page, toApiKey);
+      },
+      async listActiveInWorkspace(orgId, workspaceId) {
+        const rows = await db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId).where("workspace_id", "=", workspaceId).where("status", "in", ["active", "inactive"]).execute();
+        return rows.map(toApiKey);
+      },
+      async update(orgId, id, patch) {
+        const { allowed_models, allowed_cidrs, ...rest } = patch;
+        await db.updateTable("api_keys").set({
+          ...rest,
+          ...(allowed_models === undefined ? {} : { allowed_models: jsonOrNull(allowed_models) }),
+          ...(allowed_cidrs === undefined ? {} : { allowed_cidrs: jsonOrNull(allowed_cidrs) }),
+        }).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    adminKeys: {
+      async insert(key) {
+        await db.insertInto("admin_keys").values(key).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("admin_keys").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? asAdminKey(r) : null;
+      },
+      async getForAuth(id) {
+        const r = await db.selectFrom("admin_keys").selectAll().where("id", "=", id).executeTakeFirst();
+        return r ? asAdminKey(r) : null;
+      },
+      list(orgId, page) {
+        return paginate(db.selectFrom("admin_keys").selectAll().where("org_id", "=", orgId) as never, "id", page, asAdminKey);
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("admin_keys").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    audit: {
+      async append(input: AuditEventInput, now: Date) {
+        try {
+          // Taking the head row with an UPDATE first serializes appenders (row lock in PostgreSQL,
+          // the write lock in SQLite); the returned hash is still the previous head's.
+          const head = await db.updateTable("audit_head").set((eb) => ({ seq: eb("seq", "+", 1) })).where("id", "=", 1)
+            .returning(["seq", "hash"]).executeTakeFirstOrThrow();
+          const base: Omit<AuditEvent, "hash"> = {
+            seq: Number(head.seq),
+            // Ids follow seq so that cursor order is chain order.
+            id: ID_PREFIX.auditEvent + encodeBase62(Number(head.seq), 11),
+            ts: now.toISOString(),
+            org_id: input.orgId,
+            actor_type: input.actor.type,
+            actor_id: input.actor.id,
+            actor_display: input.actor.display,
+            action: input.action,
+            target_type: input.target.type,
+            target_id: input.target.id,
+            workspace_id: input.workspaceId,
+            outcome: input.outcome,
+            reason: input.reason,
+            request_id: input.requestId,
+            ip: input.ip,
+            user_agent: input.userAgent,
+            changes: input.changes === null ? null : JSON.stringify(input.changes),
+            prev_hash: head.hash,
+          };
+          const event: AuditEvent = { ...base, hash: eventHash(base) };
+          await db.insertInto("audit_events").values(event).execute();
+          await db.updateTable("audit_head").set({ hash: event.hash }).where("id", "=", 1).execute();
+          return event;
+        } catch (err) {
+          throw new AuditWriteError(err);
+        }
+      },
+      list(orgId, filter, page) {
+        let q = db.selectFrom("audit_events").selectAll().where("org_id", "=", orgId);
+        if (filter.actorId !== undefined) q = q.where("actor_id", "=", filter.actorId);
+        if (filter.action !== undefined) q = q.where("action", "=", filter.action);
+        if (filter.targetId !== undefined) q = q.where("target_id", "=", filter.targetId);
+        if (filter.workspaceId !== undefined) q = q.where("workspace_id", "=", filter.workspaceId);
+        if (filter.from !== undefined) q = q.where("ts", ">=", filter.from);
+        if (filter.to !== undefined) q = q.where("ts", "<", filter.to);
+        return paginate(q as never, "id", page, (r: AuditEvent) => ({ ...r, seq: Number(r.seq) }));
+      },
+      async *scan(batchSize) {
+        let after = 0;
+        for (;;) {
+          const rows = await db.selectFrom("audit_events").selectAll().where("seq", ">", after).orderBy("seq").limit(batchSize).execute();
+          for (const r of rows) yield { ...r, seq: Number(r.seq) };
+          if (rows.length < batchSize) return;
+          after = Number((rows[rows.length - 1] as AuditEvent).seq);
+        }
+      },
+      async head() {
+        const r = await db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirstOrThrow();
+        return { seq: Number(r.seq), hash: r.hash };
+      },
+    },
+  };
+  void dialect;
+}
+
+/** The SQL store over one Kysely connection (SQLite or PostgreSQL). */
+export class SqlStore implements Store {
+  readonly dialect: Store["dialect"];
+  private readonly r: Repos;
+  constructor(readonly connection: Connection) {
+    this.dialect = connection.dialect;
+    this.r = repos(connection.db, connection.dialect);
+  }
+  get orgs() { return this.r.orgs; }
+  get users() { return this.r.users; }
+  get invites() { return this.r.invites; }
+  get workspaces() { return this.r.workspaces; }
+  get members() { return this.r.members; }
+  get apiKeys() { return this.r.apiKeys; }
+  get adminKeys() { return this.r.adminKeys; }
+  get audit() { return this.r.audit; }
+
+  migrate(): Promise<string[]> {
+    return migrateToLatest(this.connection.db, this.dialect);
+  }
+
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    return this.connection.db.transaction().execute((trx) => fn(repos(trx, this.dialect)));
+  }
+
+  async close(): Promise<void> {
+    await this.connection.db.destroy();
+  }
+}
+
+export type { OrgRole };
