@@ -1,0 +1,83 @@
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../../src/core/ports.js";
+import { DEFAULT_NAME_RULE } from "../../src/core/names.js";
+import { type App, buildApp } from "../../src/server/app.js";
+import { openPostgres, openSqlite } from "../../src/storage/sql/connect.js";
+import { SqlStore } from "../../src/storage/sql/store.js";
+import type { ServiceDeps } from "../../src/services/context.js";
+import { bootstrap } from "../../src/services/organization.js";
+import { freshPostgresDatabase } from "./databases.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+/** A clock the test moves by hand. */
+export class FakeClock implements Clock {
+  constructor(private ms: number = Date.parse("2026-11-01T00:00:00.000Z")) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  set(iso: string): void {
+    this.ms = Date.parse(iso);
+  }
+}
+
+export interface TestStore {
+  store: SqlStore;
+  dispose: () => Promise<void>;
+}
+
+/** A migrated store of the given dialect: SQLite in memory, or a fresh PostgreSQL database. */
+export async function openTestStore(dialect: DialectName, sqlitePath = ":memory:"): Promise<TestStore> {
+  if (dialect === "sqlite") {
+    const store = new SqlStore(openSqlite(sqlitePath));
+    await store.migrate();
+    return { store, dispose: () => store.close() };
+  }
+  const db = await freshPostgresDatabase();
+  const store = new SqlStore(openPostgres(db.url, 4));
+  await store.migrate();
+  return { store, dispose: async () => { await store.close(); await db.drop(); } };
+}
+
+export interface Harness {
+  app: App;
+  deps: ServiceDeps & { store: SqlStore };
+  clock: FakeClock;
+  orgId: string;
+  adminKey: string;
+  /** Sends a request in process; `key` defaults to the bootstrap admin key (null: none). */
+  call: (method: string, url: string, body?: unknown, key?: string | null) => Promise<{ status: number; json: any; headers: Record<string, unknown>; raw: string }>;
+  close: () => Promise<void>;
+}
+
+/** Builds the app on a fresh store, bootstraps an organization and returns helpers. */
+export async function createHarness(dialect: DialectName = "sqlite", options: { sqlitePath?: string } = {}): Promise<Harness> {
+  const { store, dispose } = await openTestStore(dialect, options.sqlitePath);
+  const clock = new FakeClock();
+  const deps = { store, clock, hashKey: randomBytes(32), nameRule: DEFAULT_NAME_RULE };
+  const boot = await bootstrap(deps, { organizationName: "Acme", keyName: "bootstrap-admin-key" });
+  const { app } = await buildApp({ deps });
+  const call: Harness["call"] = async (method, url, body, key) => {
+    const k = key === undefined ? boot.admin_key : key;
+    const res = await app.inject({
+      method: method as "GET",
+      url,
+      headers: { ...(k === null ? {} : { "x-api-key": k }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { payload: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    let json: unknown = null;
+    try {
+      json = JSON.parse(res.body);
+    } catch {
+      json = null;
+    }
+    return { status: res.statusCode, json, headers: res.headers, raw: res.body };
+  };
+  return {
+    app, deps, clock, orgId: boot.organization_id, adminKey: boot.admin_key, call,
+    close: async () => { await app.close(); await dispose(); },
+  };
+}
