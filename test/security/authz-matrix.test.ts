@@ -5,64 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIALECTS } from "../support/databases.js";
-import { type Org, PRINCIPALS, type PrincipalName, ok, setupForeignOrg, setupOrg, unique } from "../support/fixtures.js";
+import { type Org, PRINCIPALS, setupForeignOrg, setupOrg } from "../support/fixtures.js";
 import { type Harness, createHarness } from "../support/harness.js";
-
-interface Cell { method: string; url: string; body?: unknown }
-type Make = (h: Harness, org: Org) => Promise<Cell>;
-interface Entry { allow: PrincipalName[]; make: Make }
-
-const READ_ALL: PrincipalName[] = ["admin", "auditor", "developer", "billing", "user", "ws_admin", "ws_developer", "ws_user"];
-const WS_READERS: PrincipalName[] = ["admin", "auditor", "developer", "billing", "ws_admin", "ws_developer", "ws_user"];
-const MEMBER_READERS: PrincipalName[] = ["admin", "auditor", "developer", "ws_admin", "ws_developer", "ws_user"];
-const KEY_READERS: PrincipalName[] = ["admin", "auditor", "developer", "ws_admin", "ws_developer"];
-const KEY_WRITERS: PrincipalName[] = ["admin", "developer", "ws_admin", "ws_developer"];
-
-const newUser = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/users", { email: `${unique("u")}@example.com`, name: "Someone", role: "developer" }, org.adminKey)).id as string;
-const newInvite = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/invites", { email: `${unique("i")}@example.com`, role: "user" }, org.adminKey)).id as string;
-const newKey = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/api_keys", { name: unique("search-indexer"), workspace_id: org.wsA }, org.adminKey)).id as string;
-const newAdminKey = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/admin_keys", { name: unique("ci-pipeline"), role: "developer" }, org.adminKey)).id as string;
-const newMember = async (h: Harness, org: Org) => {
-  const userId = await newUser(h, org);
-  await ok(h, "POST", `/v1/organizations/workspaces/${org.wsA}/members`, { user_id: userId, workspace_role: "workspace_user" }, org.adminKey);
-  return userId;
-};
-const newWorkspace = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/workspaces", { name: unique("Dev"), environment: "development" }, org.adminKey)).id as string;
-
-export const MATRIX: Record<string, Entry> = {
-  "GET /v1/organizations/me": { allow: READ_ALL, make: async () => ({ method: "GET", url: "/v1/organizations/me" }) },
-  "GET /v1/organizations/users": { allow: ["admin", "auditor", "developer", "billing"], make: async () => ({ method: "GET", url: "/v1/organizations/users" }) },
-  "POST /v1/organizations/users": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/users", body: { email: `${unique("n")}@example.com`, name: "New", role: "user" } }) },
-  "GET /v1/organizations/users/:user_id": { allow: ["admin", "auditor", "developer", "billing"], make: async (h, o) => ({ method: "GET", url: `/v1/organizations/users/${await newUser(h, o)}` }) },
-  "POST /v1/organizations/users/:user_id": { allow: ["admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/users/${await newUser(h, o)}`, body: { role: "billing" } }) },
-  "DELETE /v1/organizations/users/:user_id": { allow: ["admin"], make: async (h, o) => ({ method: "DELETE", url: `/v1/organizations/users/${await newUser(h, o)}` }) },
-  "POST /v1/organizations/invites": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/invites", body: { email: `${unique("inv")}@example.com`, role: "developer" } }) },
-  "GET /v1/organizations/invites": { allow: ["admin", "auditor"], make: async () => ({ method: "GET", url: "/v1/organizations/invites" }) },
-  "GET /v1/organizations/invites/:invite_id": { allow: ["admin", "auditor"], make: async (h, o) => ({ method: "GET", url: `/v1/organizations/invites/${await newInvite(h, o)}` }) },
-  "DELETE /v1/organizations/invites/:invite_id": { allow: ["admin"], make: async (h, o) => ({ method: "DELETE", url: `/v1/organizations/invites/${await newInvite(h, o)}` }) },
-  "POST /v1/organizations/workspaces": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/workspaces", body: { name: "Another", environment: "development" } }) },
-  "GET /v1/organizations/workspaces": { allow: WS_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/workspaces" }) },
-  "GET /v1/organizations/workspaces/:workspace_id": { allow: WS_READERS, make: async (_h, o) => ({ method: "GET", url: `/v1/organizations/workspaces/${o.wsA}` }) },
-  "POST /v1/organizations/workspaces/:workspace_id": { allow: ["admin", "ws_admin"], make: async (_h, o) => ({ method: "POST", url: `/v1/organizations/workspaces/${o.wsA}`, body: { name: unique("Production") } }) },
-  "POST /v1/organizations/workspaces/:workspace_id/archive": { allow: ["admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/workspaces/${await newWorkspace(h, o)}/archive` }) },
-  "POST /v1/organizations/workspaces/:workspace_id/members": { allow: ["admin", "ws_admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/workspaces/${o.wsA}/members`, body: { user_id: await newUser(h, o), workspace_role: "workspace_developer" } }) },
-  "GET /v1/organizations/workspaces/:workspace_id/members": { allow: MEMBER_READERS, make: async (_h, o) => ({ method: "GET", url: `/v1/organizations/workspaces/${o.wsA}/members` }) },
-  "GET /v1/organizations/workspaces/:workspace_id/members/:user_id": { allow: MEMBER_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/workspaces/${o.wsA}/members/${await newMember(h, o)}` }) },
-  "POST /v1/organizations/workspaces/:workspace_id/members/:user_id": { allow: ["admin", "ws_admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/workspaces/${o.wsA}/members/${await newMember(h, o)}`, body: { workspace_role: "workspace_developer" } }) },
-  "DELETE /v1/organizations/workspaces/:workspace_id/members/:user_id": { allow: ["admin", "ws_admin"], make: async (h, o) => ({ method: "DELETE", url: `/v1/organizations/workspaces/${o.wsA}/members/${await newMember(h, o)}` }) },
-  "POST /v1/organizations/api_keys": { allow: KEY_WRITERS, make: async (_h, o) => ({ method: "POST", url: "/v1/organizations/api_keys", body: { name: unique("checkout-api"), workspace_id: o.wsA } }) },
-  "GET /v1/organizations/api_keys": { allow: KEY_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/api_keys" }) },
-  "GET /v1/organizations/api_keys/:api_key_id": { allow: KEY_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/api_keys/${await newKey(h, o)}` }) },
-  "POST /v1/organizations/api_keys/:api_key_id": { allow: KEY_WRITERS, make: async (h, o) => ({ method: "POST", url: `/v1/organizations/api_keys/${await newKey(h, o)}`, body: { status: "inactive" } }) },
-  "POST /v1/organizations/admin_keys": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/admin_keys", body: { name: unique("terraform-runner"), role: "auditor" } }) },
-  "GET /v1/organizations/admin_keys": { allow: ["admin", "auditor"], make: async () => ({ method: "GET", url: "/v1/organizations/admin_keys" }) },
-  "GET /v1/organizations/admin_keys/:admin_key_id": { allow: ["admin", "auditor"], make: async (h, o) => ({ method: "GET", url: `/v1/organizations/admin_keys/${await newAdminKey(h, o)}` }) },
-  "POST /v1/organizations/admin_keys/:admin_key_id/revoke": { allow: ["admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/admin_keys/${await newAdminKey(h, o)}/revoke` }) },
-  "GET /v1/organizations/audit_events": { allow: ["admin", "auditor"], make: async () => ({ method: "GET", url: "/v1/organizations/audit_events" }) },
-};
-
-/** Routes reachable without a credential, by design. */
-export const PUBLIC_ROUTES = ["GET /healthz", "GET /readyz", "GET /openapi.json", "POST /v1/invites/accept"];
+import { type Cell, MATRIX, PUBLIC_ROUTES } from "../support/matrix.js";
 
 describe.each(DIALECTS)("authorization matrix (Z1, Z4): %s", (dialect) => {
   let h: Harness;
