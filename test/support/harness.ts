@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
 import type { Clock } from "../../src/core/ports.js";
 import { DEFAULT_NAME_RULE } from "../../src/core/names.js";
 import { type App, buildApp } from "../../src/server/app.js";
@@ -54,12 +55,12 @@ export interface Harness {
 }
 
 /** Builds the app on a fresh store, bootstraps an organization and returns helpers. */
-export async function createHarness(dialect: DialectName = "sqlite", options: { sqlitePath?: string } = {}): Promise<Harness> {
+export async function createHarness(dialect: DialectName = "sqlite", options: { sqlitePath?: string; logger?: Logger } = {}): Promise<Harness> {
   const { store, dispose } = await openTestStore(dialect, options.sqlitePath);
   const clock = new FakeClock();
   const deps = { store, clock, hashKey: randomBytes(32), nameRule: DEFAULT_NAME_RULE };
   const boot = await bootstrap(deps, { organizationName: "Acme", keyName: "bootstrap-admin-key" });
-  const { app } = await buildApp({ deps });
+  const { app } = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}) });
   const call: Harness["call"] = async (method, url, body, key) => {
     const k = key === undefined ? boot.admin_key : key;
     const res = await app.inject({

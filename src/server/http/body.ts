@@ -16,7 +16,7 @@ class BodyError extends Error {
  * keys refused (no prototype pollution). Size limits apply before parsing.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser(/^application\/(.+\+)?json$/, { parseAs: "buffer" }, (_req, body: Buffer, done) => {
     if (body.length === 0) return done(new BodyError("request body must not be empty"), undefined);
     if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return done(new BodyError("request body must not start with a byte-order mark"), undefined);
