@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/server/main.ts", "src/cli/**"],
+    ignores: ["src/server/main.ts", "src/cli/**", "src/**/*.test.ts"],
     rules: {
       "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through loadConfig() only." }],
     },

@@ -45,7 +45,7 @@ describe("workspace roles", () => {
   });
   it("lists only the workspaces a permission is held in", () => {
     expect(workspacesWith(p, "api_keys:read")).toEqual(["ws_a"]);
-    expect(workspacesWith(p, "workspaces:read").sort()).toEqual(["ws_a", "ws_b"]);
+    expect((workspacesWith(p, "workspaces:read") as string[]).sort()).toEqual(["ws_a", "ws_b"]);
     expect(workspacesWith(principal("developer"), "api_keys:read")).toBe("all");
   });
   it("an org role applies in every workspace", () => {

@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Logger } from "pino";
 import { DomainError, forbidden } from "../core/errors.js";
@@ -33,13 +34,7 @@ declare module "fastify" {
   }
 }
 
-export type App = FastifyInstance<
-  import("node:http").Server,
-  import("node:http").IncomingMessage,
-  import("node:http").ServerResponse,
-  import("fastify").FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface AppOptions {
   deps: ServiceDeps;
@@ -77,7 +72,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 export async function buildApp(options: AppOptions): Promise<{ app: App; routes: RouteInfo[] }> {
   const { deps } = options;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger as unknown as import("fastify").FastifyBaseLogger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: options.adminBodyLimitBytes ?? 1024 * 1024,
     genReqId: () => `req_${idBody()}`,
     routerOptions: { querystringParser: parseQuery },
