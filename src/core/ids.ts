@@ -39,9 +39,36 @@ export function randomBase62(count: number): string {
   return out;
 }
 
-/** The 22-character body of an id: 8 chars of milliseconds since epoch, then 14 random chars (~83 bits). */
+let lastMs = 0;
+let lastTail = "";
+
+/** Adds one to a base62 string (fixed width; wraps only after 62^width increments). */
+function incrementBase62(s: string): string {
+  const chars = s.split("");
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const v = BASE62.indexOf(chars[i] as string);
+    if (v < 61) {
+      chars[i] = BASE62[v + 1] as string;
+      return chars.join("");
+    }
+    chars[i] = "0";
+  }
+  return chars.join("");
+}
+
+/**
+ * The 22-character body of an id: 8 chars of milliseconds since epoch, then 14 random chars
+ * (~83 bits). Monotonic within a process: ids made in the same millisecond (or with a clock that
+ * went back) increment the previous tail, so id order is creation order.
+ */
 export function idBody(nowMs: number = Date.now()): string {
-  return encodeBase62(nowMs, 8) + randomBase62(14);
+  if (nowMs > lastMs) {
+    lastMs = nowMs;
+    lastTail = randomBase62(14);
+  } else {
+    lastTail = incrementBase62(lastTail);
+  }
+  return encodeBase62(lastMs, 8) + lastTail;
 }
 
 export function newId(kind: IdKind, nowMs?: number): string {

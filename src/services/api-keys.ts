@@ -104,9 +104,9 @@ export async function updateApiKey(deps: ServiceDeps, ctx: Ctx, id: string, patc
     requireWorkspaceAccess(ctx, "api_keys:write", "api_keys:read", key.workspace_id, "api key", id);
     const now = deps.clock.now();
     const current = effectiveKeyStatus(key, now);
-    if (patch.status !== undefined && patch.status !== key.status) {
-      if (key.status === "archived") throw new DomainError("invalid_state_transition", "an archived key cannot change status");
-      if (current === "expired") throw new DomainError("invalid_state_transition", "an expired key cannot change status");
+    if (patch.status !== undefined && patch.status !== current) {
+      if (current === "archived") throw new DomainError("invalid_state_transition", "an archived key cannot change status");
+      if (current === "expired" && patch.status !== "archived") throw new DomainError("invalid_state_transition", "an expired key cannot be re-activated; create a new key");
     }
     if (patch.owner_user_id !== undefined) await requireOwner(tx, ctx.principal.orgId, patch.owner_user_id);
     const next: Partial<ApiKey> = {

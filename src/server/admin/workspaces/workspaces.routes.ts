@@ -7,7 +7,13 @@ import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, idOf, pageRequ
 
 const Environment = Type.String({ minLength: 1, maxLength: 32, pattern: "^[a-z][a-z0-9_-]*$" });
 const Color = Type.String({ pattern: "^#[0-9a-fA-F]{6}$" });
-const Tags = Type.Record(Type.String({ minLength: 1, maxLength: 64, pattern: "^(?!anthropic)" }), Type.String({ maxLength: 256 }), { maxProperties: 50 });
+/** Tag map: up to 50 entries; keys may not start with `anthropic` (as in Anthropic's API). */
+const Tags = Type.Unsafe<Record<string, string>>({
+  type: "object",
+  propertyNames: { minLength: 1, maxLength: 64, pattern: "^(?!anthropic)" },
+  additionalProperties: { type: "string", maxLength: 256 },
+  maxProperties: 50,
+});
 
 export const WorkspaceSchema = Type.Object({
   id: Type.String(), type: Type.Literal("workspace"), name: Type.String(), environment: Type.String(), display_color: Type.String(),
