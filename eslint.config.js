@@ -31,6 +31,7 @@ export default tseslint.config(
   {
     // core is pure: no HTTP, SQL, Redis, file system or network modules.
     files: ["src/core/**/*.ts"],
+    ignores: ["src/core/**/*.test.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [
