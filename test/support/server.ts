@@ -29,7 +29,7 @@ export interface RunningServer {
 /** Starts the real server (same code as `gatehouse serve`) on a free loopback port and a fresh data dir. */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
-  const env = { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PORT: "0", GATEHOUSE_HOST: "127.0.0.1", GATEHOUSE_LOG_LEVEL: "warn", ...extraEnv };
+  const env = { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PORT: "0", GATEHOUSE_HOST: "127.0.0.1", GATEHOUSE_LOG_LEVEL: "error", ...extraEnv };
   const server = await serve(env);
   return {
     url: server.url,
