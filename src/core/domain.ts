@@ -7,6 +7,9 @@ export interface Organization {
   created_at: string;
 }
 
+/** What the organization does with a model that has no known price. */
+export type UnpricedModelPolicy = "fallback" | "refuse";
+
 export type UserStatus = "active" | "deactivated" | "deleted";
 export interface User {
   id: string;
@@ -104,4 +107,67 @@ export function effectiveKeyStatus(key: Pick<ApiKey, "status" | "expires_at">, n
   if (key.status === "active" && key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) return "expired";
   if (key.status === "inactive" && key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) return "expired";
   return key.status;
+}
+
+/** An upstream (Anthropic) credential, encrypted at rest; `workspace_id` null is the org default. */
+export interface UpstreamCredential {
+  org_id: string;
+  workspace_id: string | null;
+  /** AES-256-GCM sealed box (see core/crypto). */
+  ciphertext: string;
+  hint: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SpendLimit {
+  id: string;
+  org_id: string;
+  scope_type: "organization" | "workspace" | "user" | "api_key";
+  /** null for the organization scope. */
+  scope_id: string | null;
+  period: "daily" | "weekly" | "monthly";
+  /** Whole US cents, or null for an explicit "no limit". */
+  amount_cents: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RateLimitSetting {
+  org_id: string;
+  scope_type: "organization" | "workspace" | "api_key";
+  scope_id: string | null;
+  limit_type: string;
+  value: number;
+  updated_at: string;
+}
+
+/** One billable request in the ledger. Money in integer micro-USD. */
+export interface UsageRecord {
+  id: string;
+  org_id: string;
+  workspace_id: string;
+  api_key_id: string;
+  user_id: string | null;
+  model: string;
+  request_id: string;
+  upstream_request_id: string | null;
+  status: number;
+  stream: boolean;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_creation_5m_input_tokens: number;
+  cache_creation_1h_input_tokens: number;
+  cache_read_input_tokens: number;
+  web_search_requests: number;
+  service_tier: string | null;
+  speed: string | null;
+  inference_geo: string | null;
+  cost_micros: number;
+  price_estimated: boolean;
+  /** Why the charge is not from the response's usage (e.g. `stream_ended_without_usage`). */
+  uncharged_reason: string | null;
+  latency_ms: number;
+  created_at: string;
 }

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditEventInput } from "./audit.js";
 import type {
-  AdminKey, ApiKey, Invite, Organization, PageRequest, PageResult, User, Workspace, WorkspaceMember,
+  AdminKey, ApiKey, Invite, Organization, PageRequest, PageResult, RateLimitSetting, SpendLimit, UnpricedModelPolicy, UpstreamCredential,
+  UsageRecord, User, Workspace, WorkspaceMember,
 } from "./domain.js";
 import type { OrgRole, WorkspaceRole } from "./rbac.js";
 
@@ -28,6 +29,8 @@ export interface Repos {
     insert(org: Organization): Promise<void>;
     get(orgId: string): Promise<Organization | null>;
     first(): Promise<Organization | null>;
+    unpricedPolicy(orgId: string): Promise<UnpricedModelPolicy>;
+    setUnpricedPolicy(orgId: string, policy: UnpricedModelPolicy): Promise<void>;
   };
   users: {
     insert(user: User): Promise<void>;
@@ -82,6 +85,32 @@ export interface Repos {
     list(orgId: string, page: PageRequest): Promise<PageResult<AdminKey>>;
     update(orgId: string, id: string, patch: Partial<Pick<AdminKey, "status" | "revoked_at" | "last_used_at">>): Promise<void>;
   };
+  upstreamCredentials: {
+    /** Creates or replaces the credential of a workspace (or the org default with `workspaceId` null). */
+    upsert(credential: UpstreamCredential): Promise<void>;
+    get(orgId: string, workspaceId: string | null): Promise<UpstreamCredential | null>;
+    remove(orgId: string, workspaceId: string | null): Promise<boolean>;
+  };
+  spendLimits: {
+    /** Upsert on (scope, period). */
+    upsert(limit: SpendLimit): Promise<SpendLimit>;
+    get(orgId: string, id: string): Promise<SpendLimit | null>;
+    findByScope(orgId: string, scopeType: SpendLimit["scope_type"], scopeId: string | null, period: SpendLimit["period"]): Promise<SpendLimit | null>;
+    listAll(orgId: string): Promise<SpendLimit[]>;
+    remove(orgId: string, id: string): Promise<void>;
+  };
+  rateLimits: {
+    list(orgId: string, scopeType: RateLimitSetting["scope_type"], scopeId: string | null): Promise<RateLimitSetting[]>;
+    listAll(orgId: string): Promise<RateLimitSetting[]>;
+    /** Sets (value) or clears (null) one limit type of a scope. */
+    set(orgId: string, scopeType: RateLimitSetting["scope_type"], scopeId: string | null, limitType: string, value: number | null, now: string): Promise<void>;
+  };
+  usage: {
+    insertMany(records: readonly UsageRecord[]): Promise<void>;
+    /** Sum of `cost_micros` for a scope from `sinceIso` (inclusive). */
+    sumCost(orgId: string, scope: { type: "organization" | "workspace" | "user" | "api_key"; id: string | null }, sinceIso: string): Promise<number>;
+    list(orgId: string, filter: { apiKeyId?: string | undefined; from?: string | undefined; to?: string | undefined }, limit: number): Promise<UsageRecord[]>;
+  };
   audit: {
     /** Appends one event to the hash chain; must run inside the caller's transaction. */
     append(event: AuditEventInput, now: Date): Promise<AuditEvent>;
@@ -96,6 +125,10 @@ export interface Repos {
 export interface Store extends Repos {
   readonly dialect: "sqlite" | "postgres";
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** Called after each commit with the organizations it changed (this process). */
+  onCommitted(listener: (orgIds: string[]) => void): () => void;
+  /** Organizations changed after audit seq `afterSeq`, by any process. */
+  changedSince(afterSeq: number): Promise<{ orgIds: string[]; seq: number }>;
   close(): Promise<void>;
 }
 

@@ -205,4 +205,69 @@ describe.each(DIALECTS)("storage conformance: %s", (dialect) => {
     for await (const e of store.audit.scan(1000)) all.push(e);
     expect(verifyChain(all, await store.audit.head()).ok).toBe(true);
   });
+
+  it("upstream credentials: org default and per workspace, upsert replaces, tenant-scoped", async () => {
+    const now = iso();
+    await store.upstreamCredentials.upsert({ org_id: orgA, workspace_id: null, ciphertext: "c1", hint: "sk-ant-...AAAA", created_at: now, updated_at: now });
+    await store.upstreamCredentials.upsert({ org_id: orgA, workspace_id: "wrkspc_x", ciphertext: "c2", hint: "h2", created_at: now, updated_at: now });
+    await store.upstreamCredentials.upsert({ org_id: orgA, workspace_id: "wrkspc_x", ciphertext: "c3", hint: "h3", created_at: now, updated_at: iso(5) });
+    expect((await store.upstreamCredentials.get(orgA, null))?.ciphertext).toBe("c1");
+    expect(await store.upstreamCredentials.get(orgA, "wrkspc_x")).toMatchObject({ ciphertext: "c3", workspace_id: "wrkspc_x", created_at: now });
+    expect(await store.upstreamCredentials.get(orgB, null)).toBeNull();
+    expect(await store.upstreamCredentials.remove(orgA, "wrkspc_x")).toBe(true);
+    expect(await store.upstreamCredentials.remove(orgA, "wrkspc_x")).toBe(false);
+  });
+
+  it("spend limits: upsert on (scope, period), null amounts, scoped reads", async () => {
+    const now = iso();
+    const a = await store.spendLimits.upsert({ id: "spl_a", org_id: orgA, scope_type: "organization", scope_id: null, period: "monthly", amount_cents: 50_000, created_at: now, updated_at: now });
+    const b = await store.spendLimits.upsert({ id: "spl_b", org_id: orgA, scope_type: "organization", scope_id: null, period: "monthly", amount_cents: null, created_at: iso(1), updated_at: iso(1) });
+    expect(b).toMatchObject({ id: a.id, amount_cents: null, created_at: now, updated_at: iso(1), scope_id: null });
+    await store.spendLimits.upsert({ id: "spl_c", org_id: orgA, scope_type: "api_key", scope_id: "apikey_1", period: "daily", amount_cents: 2 ** 40, created_at: now, updated_at: now });
+    expect((await store.spendLimits.findByScope(orgA, "api_key", "apikey_1", "daily"))?.amount_cents).toBe(2 ** 40);
+    expect(await store.spendLimits.get(orgB, "spl_c")).toBeNull();
+    expect((await store.spendLimits.listAll(orgA)).map((l) => l.id)).toEqual(["spl_a", "spl_c"]);
+    await store.spendLimits.remove(orgA, "spl_c");
+    expect(await store.spendLimits.get(orgA, "spl_c")).toBeNull();
+  });
+
+  it("rate limits: set, replace, clear per scope and type", async () => {
+    await store.rateLimits.set(orgA, "workspace", "wrkspc_1", "requests_per_minute", 100, iso());
+    await store.rateLimits.set(orgA, "workspace", "wrkspc_1", "requests_per_minute", 50, iso(1));
+    await store.rateLimits.set(orgA, "workspace", "wrkspc_1", "output_tokens_per_minute", 8000, iso());
+    await store.rateLimits.set(orgA, "organization", null, "requests_per_minute", 1000, iso());
+    expect((await store.rateLimits.list(orgA, "workspace", "wrkspc_1")).map((r) => [r.limit_type, r.value])).toEqual([["output_tokens_per_minute", 8000], ["requests_per_minute", 50]]);
+    expect((await store.rateLimits.list(orgA, "organization", null))[0]).toMatchObject({ scope_id: null, value: 1000 });
+    await store.rateLimits.set(orgA, "workspace", "wrkspc_1", "requests_per_minute", null, iso());
+    expect(await store.rateLimits.list(orgA, "workspace", "wrkspc_1")).toHaveLength(1);
+    expect(await store.rateLimits.listAll(orgB)).toEqual([]);
+  });
+
+  it("usage: bulk insert and exact integer sums per scope and window", async () => {
+    const rec = (n: number, extra: Record<string, unknown>) => ({
+      id: `usage_${n}`, org_id: orgA, workspace_id: "wrkspc_u", api_key_id: "apikey_u", user_id: null, model: "claude-sonnet-4-5", request_id: `req_${n}`,
+      upstream_request_id: null, status: 200, stream: n % 2 === 0, input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 0, cache_creation_5m_input_tokens: 0,
+      cache_creation_1h_input_tokens: 0, cache_read_input_tokens: 0, web_search_requests: 0, service_tier: "standard", speed: null, inference_geo: null,
+      cost_micros: 1_000_003, price_estimated: false, uncharged_reason: null, latency_ms: 12, created_at: iso(n), ...extra,
+    });
+    const records = Array.from({ length: 1200 }, (_, i) => rec(i, i % 3 === 0 ? { user_id: "user_u", api_key_id: "apikey_v" } : {}));
+    await store.usage.insertMany(records);
+    expect(await store.usage.sumCost(orgA, { type: "organization", id: null }, iso(0))).toBe(1200 * 1_000_003);
+    expect(await store.usage.sumCost(orgA, { type: "user", id: "user_u" }, iso(0))).toBe(400 * 1_000_003);
+    expect(await store.usage.sumCost(orgA, { type: "api_key", id: "apikey_u" }, iso(600))).toBe(400 * 1_000_003);
+    expect(await store.usage.sumCost(orgB, { type: "organization", id: null }, iso(0))).toBe(0);
+    const listed = await store.usage.list(orgA, { apiKeyId: "apikey_v" }, 2);
+    expect(listed.map((r) => [r.id, r.stream, r.price_estimated])).toEqual([["usage_0", true, false], ["usage_3", false, false]]);
+  });
+
+  it("change feed: committed transactions name the organizations they changed", async () => {
+    const seen: string[][] = [];
+    const off = store.onCommitted((ids) => seen.push(ids));
+    const { seq } = await store.changedSince(0);
+    await store.transaction((tx) => tx.audit.append(event(orgB, "workspace.updated"), new Date()));
+    await store.transaction((tx) => tx.audit.append(event(orgA, "auth.failed"), new Date()));
+    off();
+    expect(seen).toEqual([[orgB]]);
+    expect(await store.changedSince(seq)).toEqual({ orgIds: [orgB], seq: seq + 2 });
+  });
 });

@@ -127,6 +127,72 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`insert into audit_head (id, seq, hash) values (1, 0, ${GENESIS_HASH})`.execute(db);
       },
     },
+    "0002_data_plane": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable("organizations").addColumn("unpriced_models", "text", (c) => c.notNull().defaultTo("fallback")).execute();
+        await db.schema.createTable("upstream_credentials")
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          // '' is the organization's default credential; otherwise a workspace id.
+          .addColumn("workspace_id", id, (c) => c.notNull())
+          .addColumn("ciphertext", "text", (c) => c.notNull())
+          .addColumn("hint", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("upstream_credentials_pk", ["org_id", "workspace_id"])
+          .execute();
+        await db.schema.createTable("spend_limits")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("scope_type", "text", (c) => c.notNull())
+          .addColumn("scope_id", id, (c) => c.notNull())
+          .addColumn("period", "text", (c) => c.notNull())
+          .addColumn("amount_cents", bigint)
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addUniqueConstraint("spend_limits_scope_period", ["org_id", "scope_type", "scope_id", "period"])
+          .execute();
+        await db.schema.createTable("rate_limits")
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("scope_type", "text", (c) => c.notNull())
+          .addColumn("scope_id", id, (c) => c.notNull())
+          .addColumn("limit_type", "text", (c) => c.notNull())
+          .addColumn("value", bigint, (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("rate_limits_pk", ["org_id", "scope_type", "scope_id", "limit_type"])
+          .execute();
+        await db.schema.createTable("usage_records")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("workspace_id", id, (c) => c.notNull())
+          .addColumn("api_key_id", id, (c) => c.notNull())
+          .addColumn("user_id", id)
+          .addColumn("model", "text", (c) => c.notNull())
+          .addColumn("request_id", "text", (c) => c.notNull())
+          .addColumn("upstream_request_id", "text")
+          .addColumn("status", "integer", (c) => c.notNull())
+          .addColumn("stream", "integer", (c) => c.notNull())
+          .addColumn("input_tokens", bigint, (c) => c.notNull())
+          .addColumn("output_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_creation_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_creation_5m_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_creation_1h_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_read_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("web_search_requests", bigint, (c) => c.notNull())
+          .addColumn("service_tier", "text")
+          .addColumn("speed", "text")
+          .addColumn("inference_geo", "text")
+          .addColumn("cost_micros", bigint, (c) => c.notNull())
+          .addColumn("price_estimated", "integer", (c) => c.notNull())
+          .addColumn("uncharged_reason", "text")
+          .addColumn("latency_ms", "integer", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("usage_org_time").on("usage_records").columns(["org_id", "created_at"]).execute();
+        await db.schema.createIndex("usage_workspace_time").on("usage_records").columns(["workspace_id", "created_at"]).execute();
+        await db.schema.createIndex("usage_key_time").on("usage_records").columns(["api_key_id", "created_at"]).execute();
+        await db.schema.createIndex("usage_user_time").on("usage_records").columns(["user_id", "created_at"]).execute();
+      },
+    },
   };
 }
 

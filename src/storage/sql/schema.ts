@@ -1,5 +1,7 @@
+import type { Generated } from "kysely";
+
 /** Table types as Kysely sees them. JSON columns are text; timestamps are RFC 3339 text (UTC, ms). */
-export interface OrganizationsTable { id: string; name: string; created_at: string }
+export interface OrganizationsTable { id: string; name: string; created_at: string; unpriced_models: Generated<string> }
 export interface UsersTable { id: string; org_id: string; email: string; name: string; role: string; status: string; added_at: string }
 export interface InvitesTable {
   id: string; org_id: string; email: string; role: string; status: string; invited_at: string; expires_at: string;
@@ -28,6 +30,19 @@ export interface AuditEventsTable {
 }
 export interface AuditHeadTable { id: number; seq: number; hash: string }
 
+export interface UpstreamCredentialsTable { org_id: string; workspace_id: string; ciphertext: string; hint: string; created_at: string; updated_at: string }
+export interface SpendLimitsTable {
+  id: string; org_id: string; scope_type: string; scope_id: string; period: string; amount_cents: number | null; created_at: string; updated_at: string;
+}
+export interface RateLimitsTable { org_id: string; scope_type: string; scope_id: string; limit_type: string; value: number; updated_at: string }
+export interface UsageRecordsTable {
+  id: string; org_id: string; workspace_id: string; api_key_id: string; user_id: string | null; model: string; request_id: string;
+  upstream_request_id: string | null; status: number; stream: number; input_tokens: number; output_tokens: number;
+  cache_creation_input_tokens: number; cache_creation_5m_input_tokens: number; cache_creation_1h_input_tokens: number;
+  cache_read_input_tokens: number; web_search_requests: number; service_tier: string | null; speed: string | null;
+  inference_geo: string | null; cost_micros: number; price_estimated: number; uncharged_reason: string | null; latency_ms: number; created_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -38,4 +53,8 @@ export interface Database {
   admin_keys: AdminKeysTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  upstream_credentials: UpstreamCredentialsTable;
+  spend_limits: SpendLimitsTable;
+  rate_limits: RateLimitsTable;
+  usage_records: UsageRecordsTable;
 }

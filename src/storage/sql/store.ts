@@ -1,6 +1,6 @@
 import { type Kysely, type SelectQueryBuilder, type Transaction, sql } from "kysely";
 import { type AuditEvent, type AuditEventInput, eventHash } from "../../core/audit.js";
-import type { AdminKey, ApiKey, Invite, PageRequest, PageResult, User, Workspace, WorkspaceMember } from "../../core/domain.js";
+import type { AdminKey, ApiKey, Invite, PageRequest, PageResult, RateLimitSetting, SpendLimit, User, Workspace, WorkspaceMember } from "../../core/domain.js";
 import { ID_PREFIX, encodeBase62 } from "../../core/ids.js";
 import type { Repos, Store } from "../../core/ports.js";
 import type { OrgRole, WorkspaceRole } from "../../core/rbac.js";
@@ -54,6 +54,13 @@ const toApiKey = (r: ApiKeysTable): ApiKey => ({
   allowed_cidrs: parseJson<string[]>(r.allowed_cidrs),
 });
 const asUser = (r: Database["users"]): User => r as User;
+const toSpendLimit = (r: Database["spend_limits"]): SpendLimit => ({
+  ...r, scope_type: r.scope_type as SpendLimit["scope_type"], scope_id: r.scope_id === "" ? null : r.scope_id, period: r.period as SpendLimit["period"],
+  amount_cents: r.amount_cents === null ? null : Number(r.amount_cents),
+});
+const toRateLimit = (r: Database["rate_limits"]): RateLimitSetting => ({
+  ...r, scope_type: r.scope_type as RateLimitSetting["scope_type"], scope_id: r.scope_id === "" ? null : r.scope_id, value: Number(r.value),
+});
 const asInvite = (r: Database["invites"]): Invite => r as Invite;
 const asMember = (r: Database["workspace_members"]): WorkspaceMember => r as WorkspaceMember;
 const asAdminKey = (r: Database["admin_keys"]): AdminKey => r as AdminKey;
@@ -62,17 +69,24 @@ function jsonOrNull(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
 
-function repos(db: Db, dialect: Store["dialect"]): Repos {
+function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => void = () => {}): Repos {
   return {
     orgs: {
       async insert(org) {
         await db.insertInto("organizations").values(org).execute();
       },
       async get(orgId) {
-        return (await db.selectFrom("organizations").selectAll().where("id", "=", orgId).executeTakeFirst()) ?? null;
+        return (await db.selectFrom("organizations").select(["id", "name", "created_at"]).where("id", "=", orgId).executeTakeFirst()) ?? null;
       },
       async first() {
-        return (await db.selectFrom("organizations").selectAll().orderBy("created_at").orderBy("id").limit(1).executeTakeFirst()) ?? null;
+        return (await db.selectFrom("organizations").select(["id", "name", "created_at"]).orderBy("created_at").orderBy("id").limit(1).executeTakeFirst()) ?? null;
+      },
+      async unpricedPolicy(orgId) {
+        const r = await db.selectFrom("organizations").select("unpriced_models").where("id", "=", orgId).executeTakeFirst();
+        return r?.unpriced_models === "refuse" ? "refuse" : "fallback";
+      },
+      async setUnpricedPolicy(orgId, policy) {
+        await db.updateTable("organizations").set({ unpriced_models: policy }).where("id", "=", orgId).execute();
       },
     },
     users: {
@@ -239,6 +253,92 @@ function repos(db: Db, dialect: Store["dialect"]): Repos {
         await db.updateTable("admin_keys").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
       },
     },
+    upstreamCredentials: {
+      async upsert(c) {
+        const row = { ...c, workspace_id: c.workspace_id ?? "" };
+        await db.insertInto("upstream_credentials").values(row)
+          .onConflict((oc) => oc.columns(["org_id", "workspace_id"]).doUpdateSet({ ciphertext: row.ciphertext, hint: row.hint, updated_at: row.updated_at }))
+          .execute();
+      },
+      async get(orgId, workspaceId) {
+        const r = await db.selectFrom("upstream_credentials").selectAll().where("org_id", "=", orgId).where("workspace_id", "=", workspaceId ?? "").executeTakeFirst();
+        return r ? { ...r, workspace_id: r.workspace_id === "" ? null : r.workspace_id } : null;
+      },
+      async remove(orgId, workspaceId) {
+        const r = await db.deleteFrom("upstream_credentials").where("org_id", "=", orgId).where("workspace_id", "=", workspaceId ?? "").executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      },
+    },
+    spendLimits: {
+      async upsert(l) {
+        const row = { ...l, scope_id: l.scope_id ?? "" };
+        await db.insertInto("spend_limits").values(row)
+          .onConflict((oc) => oc.columns(["org_id", "scope_type", "scope_id", "period"]).doUpdateSet({ amount_cents: row.amount_cents, updated_at: row.updated_at }))
+          .execute();
+        const stored = await db.selectFrom("spend_limits").selectAll().where("org_id", "=", l.org_id).where("scope_type", "=", l.scope_type)
+          .where("scope_id", "=", row.scope_id).where("period", "=", l.period).executeTakeFirstOrThrow();
+        return toSpendLimit(stored);
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("spend_limits").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? toSpendLimit(r) : null;
+      },
+      async findByScope(orgId, scopeType, scopeId, period) {
+        const r = await db.selectFrom("spend_limits").selectAll().where("org_id", "=", orgId).where("scope_type", "=", scopeType)
+          .where("scope_id", "=", scopeId ?? "").where("period", "=", period).executeTakeFirst();
+        return r ? toSpendLimit(r) : null;
+      },
+      async listAll(orgId) {
+        return (await db.selectFrom("spend_limits").selectAll().where("org_id", "=", orgId).orderBy("id").execute()).map(toSpendLimit);
+      },
+      async remove(orgId, id) {
+        await db.deleteFrom("spend_limits").where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    rateLimits: {
+      async list(orgId, scopeType, scopeId) {
+        const rows = await db.selectFrom("rate_limits").selectAll().where("org_id", "=", orgId).where("scope_type", "=", scopeType).where("scope_id", "=", scopeId ?? "").orderBy("limit_type").execute();
+        return rows.map(toRateLimit);
+      },
+      async listAll(orgId) {
+        return (await db.selectFrom("rate_limits").selectAll().where("org_id", "=", orgId).execute()).map(toRateLimit);
+      },
+      async set(orgId, scopeType, scopeId, limitType, value, now) {
+        const key = { org_id: orgId, scope_type: scopeType, scope_id: scopeId ?? "", limit_type: limitType };
+        if (value === null) {
+          await db.deleteFrom("rate_limits").where("org_id", "=", orgId).where("scope_type", "=", scopeType).where("scope_id", "=", key.scope_id).where("limit_type", "=", limitType).execute();
+          return;
+        }
+        await db.insertInto("rate_limits").values({ ...key, value, updated_at: now })
+          .onConflict((oc) => oc.columns(["org_id", "scope_type", "scope_id", "limit_type"]).doUpdateSet({ value, updated_at: now })).execute();
+      },
+    },
+    usage: {
+      async insertMany(records) {
+        if (records.length === 0) return;
+        // Chunked so that one statement stays under every driver's parameter limit.
+        for (let i = 0; i < records.length; i += 500) {
+          await db.insertInto("usage_records").values(records.slice(i, i + 500).map((r) => ({ ...r, stream: r.stream ? 1 : 0, price_estimated: r.price_estimated ? 1 : 0 }))).execute();
+        }
+      },
+      async sumCost(orgId, scope, sinceIso) {
+        let q = db.selectFrom("usage_records").select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_micros"), eb.val(0)).as("total"))
+          .where("org_id", "=", orgId).where("created_at", ">=", sinceIso);
+        if (scope.type === "workspace") q = q.where("workspace_id", "=", scope.id ?? "");
+        if (scope.type === "api_key") q = q.where("api_key_id", "=", scope.id ?? "");
+        if (scope.type === "user") q = q.where("user_id", "=", scope.id ?? "");
+        const r = await q.executeTakeFirst();
+        return Number(r?.total ?? 0);
+      },
+      async list(orgId, filter, limit) {
+        let q = db.selectFrom("usage_records").selectAll().where("org_id", "=", orgId);
+        if (filter.apiKeyId !== undefined) q = q.where("api_key_id", "=", filter.apiKeyId);
+        if (filter.from !== undefined) q = q.where("created_at", ">=", filter.from);
+        if (filter.to !== undefined) q = q.where("created_at", "<", filter.to);
+        const rows = await q.orderBy("created_at").orderBy("id").limit(limit).execute();
+        return rows.map((r) => ({ ...r, stream: Number(r.stream) === 1, price_estimated: Number(r.price_estimated) === 1 }));
+      },
+    },
     audit: {
       async append(input: AuditEventInput, now: Date) {
         try {
@@ -270,6 +370,7 @@ function repos(db: Db, dialect: Store["dialect"]): Repos {
           const event: AuditEvent = { ...base, hash: eventHash(base) };
           await db.insertInto("audit_events").values(event).execute();
           await db.updateTable("audit_head").set({ hash: event.hash }).where("id", "=", 1).execute();
+          onAppend(event);
           return event;
         } catch (err) {
           throw new AuditWriteError(err);
@@ -319,13 +420,45 @@ export class SqlStore implements Store {
   get apiKeys() { return this.r.apiKeys; }
   get adminKeys() { return this.r.adminKeys; }
   get audit() { return this.r.audit; }
+  get upstreamCredentials() { return this.r.upstreamCredentials; }
+  get spendLimits() { return this.r.spendLimits; }
+  get rateLimits() { return this.r.rateLimits; }
+  get usage() { return this.r.usage; }
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.connection.db, this.dialect);
   }
 
-  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-    return this.connection.db.transaction().execute((trx) => fn(repos(trx, this.dialect)));
+  private readonly listeners = new Set<(orgIds: string[]) => void>();
+
+  /**
+   * Tells `listener` which organizations a committed transaction changed (those with an audit
+   * event other than a failed authentication), right after the commit, on this process.
+   */
+  onCommitted(listener: (orgIds: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    const touched = new Set<string>();
+    const result = await this.connection.db.transaction().execute((trx) => fn(repos(trx, this.dialect, (e) => {
+      if (e.org_id !== null && e.action !== "auth.failed") touched.add(e.org_id);
+    })));
+    if (touched.size > 0) for (const l of this.listeners) l([...touched]);
+    return result;
+  }
+
+  /** Organizations changed by events after `afterSeq` (for other processes' caches), and the new head seq. */
+  async changedSince(afterSeq: number): Promise<{ orgIds: string[]; seq: number }> {
+    const rows = await this.connection.db.selectFrom("audit_events").select(["seq", "org_id", "action"]).where("seq", ">", afterSeq).orderBy("seq").limit(10_000).execute();
+    const orgIds = new Set<string>();
+    let seq = afterSeq;
+    for (const r of rows) {
+      seq = Math.max(seq, Number(r.seq));
+      if (r.org_id !== null && r.action !== "auth.failed") orgIds.add(r.org_id);
+    }
+    return { orgIds: [...orgIds], seq };
   }
 
   async close(): Promise<void> {
