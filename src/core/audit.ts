@@ -21,6 +21,12 @@ export const AUDIT_ACTIONS = [
   "admin_key.created",
   "admin_key.revoked",
   "auth.failed",
+  "organization.updated",
+  "spend_limit.set",
+  "spend_limit.deleted",
+  "rate_limit.updated",
+  "upstream_credential.set",
+  "upstream_credential.deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -18,6 +18,14 @@ export const PERMISSIONS = {
   "admin_keys:read": "org",
   "admin_keys:write": "org",
   "audit:read": "org",
+  "organization:write": "org",
+  "spend_limits:read": "org",
+  "spend_limits:write": "org",
+  "rate_limits:read": "org",
+  "rate_limits:write": "org",
+  "upstream_credentials:read": "org",
+  "upstream_credentials:write": "org",
+  "usage:read": "org",
   "workspaces:create": "org",
   "workspaces:read": "workspace",
   "workspaces:update": "workspace",
@@ -35,8 +43,8 @@ const READ_PERMISSIONS = ALL_PERMISSIONS.filter((p) => p.endsWith(":read"));
 export const ORG_ROLE_GRANTS: Readonly<Record<OrgRole, readonly Permission[]>> = {
   admin: ALL_PERMISSIONS,
   auditor: READ_PERMISSIONS,
-  developer: ["organization:read", "users:read", "workspaces:read", "members:read", "api_keys:read", "api_keys:write"],
-  billing: ["organization:read", "users:read", "workspaces:read"],
+  developer: ["organization:read", "users:read", "workspaces:read", "members:read", "api_keys:read", "api_keys:write", "spend_limits:read", "rate_limits:read", "usage:read"],
+  billing: ["organization:read", "users:read", "workspaces:read", "spend_limits:read", "spend_limits:write", "rate_limits:read", "usage:read"],
   user: ["organization:read"],
 };
 

@@ -16,6 +16,9 @@ import { registerMemberRoutes } from "./admin/members/members.routes.js";
 import { registerOrganizationRoutes } from "./admin/organization/organization.routes.js";
 import { registerUserRoutes } from "./admin/users/users.routes.js";
 import { registerWorkspaceRoutes } from "./admin/workspaces/workspaces.routes.js";
+import { registerRateLimitRoutes } from "./admin/rate-limits/rate-limits.routes.js";
+import { registerSpendLimitRoutes } from "./admin/spend-limits/spend-limits.routes.js";
+import { registerUpstreamCredentialRoutes } from "./admin/upstream-credentials/upstream-credentials.routes.js";
 import { registerJsonParser } from "./http/body.js";
 import { sendError } from "./http/errors.js";
 import { parseQuery } from "./http/query.js";
@@ -120,6 +123,9 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
   registerApiKeyRoutes(app, deps);
   registerAdminKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerSpendLimitRoutes(app, deps);
+  registerRateLimitRoutes(app, deps);
+  registerUpstreamCredentialRoutes(app, deps);
   app.get("/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

@@ -24,5 +24,5 @@ export async function openStore(config: Pick<Config, "storage">): Promise<SqlSto
 export async function compose(config: Readonly<Config>, options: { clock?: Clock; onSecretsGenerated?: (path: string) => void } = {}): Promise<ServiceDeps & { store: SqlStore }> {
   const secrets = resolveSecrets(config, options.onSecretsGenerated);
   const store = await openStore(config);
-  return { store, clock: options.clock ?? systemClock, hashKey: secrets.hashKey, nameRule: config.nameRule };
+  return { store, clock: options.clock ?? systemClock, hashKey: secrets.hashKey, encryptionKey: secrets.encryptionKey, nameRule: config.nameRule };
 }

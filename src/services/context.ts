@@ -9,6 +9,8 @@ export interface ServiceDeps {
   clock: Clock;
   /** HMAC key for key hashes (the pepper); never stored in the database. */
   hashKey: Buffer;
+  /** AES-256-GCM key for secrets at rest (upstream credentials). */
+  encryptionKey: Buffer;
   nameRule: NameRule;
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Organization } from "../core/domain.js";
+import type { Organization, UnpricedModelPolicy } from "../core/domain.js";
 import { DomainError } from "../core/errors.js";
 import { ID_PREFIX } from "../core/ids.js";
 import { generateKey, hashKey, keyHint } from "../core/keys.js";
-import type { Ctx, ServiceDeps } from "./context.js";
+import { requireOrgPermission } from "./access.js";
+import { type Ctx, type ServiceDeps, auditEvent } from "./context.js";
 
 export async function getOrganization(deps: ServiceDeps, ctx: Ctx): Promise<Organization> {
   const org = await deps.store.orgs.get(ctx.principal.orgId);
@@ -43,5 +44,27 @@ export async function bootstrap(deps: ServiceDeps, options: { organizationName: 
     });
     await tx.audit.append({ ...base, orgId: org.id, action: "admin_key.created", target: { type: "admin_key", id }, changes: { name: options.keyName, role: "admin" } }, now);
     return { organization_id: org.id, organization_created: created, admin_key_id: id, admin_key: generated.key };
+  });
+}
+
+export interface OrganizationSettings {
+  unpriced_models: UnpricedModelPolicy;
+}
+
+export async function getSettings(deps: ServiceDeps, ctx: Ctx): Promise<OrganizationSettings> {
+  requireOrgPermission(ctx, "organization:read");
+  return { unpriced_models: await deps.store.orgs.unpricedPolicy(ctx.principal.orgId) };
+}
+
+/** `unpriced_models`: meter models without a known price at a conservative fallback, or refuse them. */
+export async function updateSettings(deps: ServiceDeps, ctx: Ctx, patch: Partial<OrganizationSettings>): Promise<OrganizationSettings> {
+  requireOrgPermission(ctx, "organization:write");
+  return deps.store.transaction(async (tx) => {
+    const before = await tx.orgs.unpricedPolicy(ctx.principal.orgId);
+    if (patch.unpriced_models !== undefined && patch.unpriced_models !== before) {
+      await tx.orgs.setUnpricedPolicy(ctx.principal.orgId, patch.unpriced_models);
+      await tx.audit.append(auditEvent(ctx, "organization.updated", { type: "organization", id: ctx.principal.orgId }, null, { unpriced_models: { before, after: patch.unpriced_models } }), deps.clock.now());
+    }
+    return { unpriced_models: patch.unpriced_models ?? before };
   });
 }

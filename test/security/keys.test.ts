@@ -93,6 +93,7 @@ describe.each(DIALECTS)("key secrets: %s", (dialect) => {
     const ids: Record<string, string> = {
       workspace_id: org.wsA, user_id: org.users.ws_admin, api_key_id: fresh.id, admin_key_id: freshAdmin.id,
       invite_id: (await ok(h, "POST", "/v1/organizations/invites", { email: "crawl@example.com", role: "user" })).id,
+      spend_limit_id: (await ok(h, "POST", "/v1/organizations/spend_limits", { scope: { type: "api_key", api_key_id: fresh.id }, amount: "100", period: "daily" })).id,
     };
     const crawled: string[] = [];
     for (const [path, ops] of Object.entries<any>(doc.paths)) {

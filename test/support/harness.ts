@@ -58,7 +58,7 @@ export interface Harness {
 export async function createHarness(dialect: DialectName = "sqlite", options: { sqlitePath?: string; logger?: Logger } = {}): Promise<Harness> {
   const { store, dispose } = await openTestStore(dialect, options.sqlitePath);
   const clock = new FakeClock();
-  const deps = { store, clock, hashKey: randomBytes(32), nameRule: DEFAULT_NAME_RULE };
+  const deps = { store, clock, hashKey: randomBytes(32), encryptionKey: randomBytes(32), nameRule: DEFAULT_NAME_RULE };
   const boot = await bootstrap(deps, { organizationName: "Acme", keyName: "bootstrap-admin-key" });
   const { app } = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}) });
   const call: Harness["call"] = async (method, url, body, key) => {

@@ -23,7 +23,39 @@ const newMember = async (h: Harness, org: Org) => {
 };
 const newWorkspace = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/workspaces", { name: unique("Dev"), environment: "development" }, org.adminKey)).id as string;
 
+const SPEND_READERS: PrincipalName[] = ["admin", "auditor", "developer", "billing"];
+const newSpendLimit = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/spend_limits", { scope: { type: "api_key", api_key_id: await newKey(h, org) }, amount: "500", period: "daily" }, org.adminKey)).id as string;
+const withCredential = async (h: Harness, org: Org, url: string) => {
+  await ok(h, "POST", url, { api_key: "sk-ant-api03-test-credential-value" }, org.adminKey);
+  return url;
+};
+
 export const MATRIX: Record<string, Entry> = {
+  "GET /v1/organizations/settings": { allow: READ_ALL, make: async () => ({ method: "GET", url: "/v1/organizations/settings" }) },
+  "POST /v1/organizations/settings": {
+    allow: ["admin"],
+    make: async (h, o) => {
+      await ok(h, "POST", "/v1/organizations/settings", { unpriced_models: "refuse" }, o.adminKey);
+      return { method: "POST", url: "/v1/organizations/settings", body: { unpriced_models: "fallback" } };
+    },
+  },
+  "POST /v1/organizations/spend_limits": { allow: ["admin", "billing"], make: async (_h, o) => ({ method: "POST", url: "/v1/organizations/spend_limits", body: { scope: { type: "workspace", workspace_id: o.wsA }, amount: "100000", period: "monthly" } }) },
+  "GET /v1/organizations/spend_limits": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/spend_limits" }) },
+  "GET /v1/organizations/spend_limits/effective": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/spend_limits/effective" }) },
+  "GET /v1/organizations/spend_limits/:spend_limit_id": { allow: SPEND_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/spend_limits/${await newSpendLimit(h, o)}` }) },
+  "DELETE /v1/organizations/spend_limits/:spend_limit_id": { allow: ["admin", "billing"], make: async (h, o) => ({ method: "DELETE", url: `/v1/organizations/spend_limits/${await newSpendLimit(h, o)}` }) },
+  "GET /v1/organizations/rate_limits": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/rate_limits" }) },
+  "POST /v1/organizations/rate_limits": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/rate_limits", body: { limits: [{ type: "requests_per_minute", value: 100000 }] } }) },
+  "GET /v1/organizations/workspaces/:workspace_id/rate_limits": { allow: SPEND_READERS, make: async (_h, o) => ({ method: "GET", url: `/v1/organizations/workspaces/${o.wsA}/rate_limits` }) },
+  "POST /v1/organizations/workspaces/:workspace_id/rate_limits/:rate_limit_id": { allow: ["admin"], make: async (_h, o) => ({ method: "POST", url: `/v1/organizations/workspaces/${o.wsA}/rate_limits/rl_messages`, body: { limits: [{ type: "requests_per_minute", value: 5000 }] } }) },
+  "GET /v1/organizations/api_keys/:api_key_id/rate_limits": { allow: SPEND_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/api_keys/${await newKey(h, o)}/rate_limits` }) },
+  "POST /v1/organizations/api_keys/:api_key_id/rate_limits/:rate_limit_id": { allow: ["admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/api_keys/${await newKey(h, o)}/rate_limits/rl_messages`, body: { limits: [{ type: "output_tokens_per_minute", value: 1000 }] } }) },
+  "GET /v1/organizations/upstream_credential": { allow: ["admin", "auditor"], make: async () => ({ method: "GET", url: "/v1/organizations/upstream_credential" }) },
+  "POST /v1/organizations/upstream_credential": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/upstream_credential", body: { api_key: "sk-ant-api03-org-default-credential" } }) },
+  "DELETE /v1/organizations/upstream_credential": { allow: ["admin"], make: async (h, o) => ({ method: "DELETE", url: await withCredential(h, o, "/v1/organizations/upstream_credential") }) },
+  "GET /v1/organizations/workspaces/:workspace_id/upstream_credential": { allow: ["admin", "auditor"], make: async (_h, o) => ({ method: "GET", url: `/v1/organizations/workspaces/${o.wsA}/upstream_credential` }) },
+  "POST /v1/organizations/workspaces/:workspace_id/upstream_credential": { allow: ["admin"], make: async (_h, o) => ({ method: "POST", url: `/v1/organizations/workspaces/${o.wsA}/upstream_credential`, body: { api_key: "sk-ant-api03-production-credential" } }) },
+  "DELETE /v1/organizations/workspaces/:workspace_id/upstream_credential": { allow: ["admin"], make: async (h, o) => ({ method: "DELETE", url: await withCredential(h, o, `/v1/organizations/workspaces/${o.wsA}/upstream_credential`) }) },
   "GET /v1/organizations/me": { allow: READ_ALL, make: async () => ({ method: "GET", url: "/v1/organizations/me" }) },
   "GET /v1/organizations/users": { allow: ["admin", "auditor", "developer", "billing"], make: async () => ({ method: "GET", url: "/v1/organizations/users" }) },
   "POST /v1/organizations/users": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/users", body: { email: `${unique("n")}@example.com`, name: "New", role: "user" } }) },

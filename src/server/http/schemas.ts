@@ -1,5 +1,6 @@
 import { Type, type TSchema } from "typebox";
 import type { PageRequest, PageResult } from "../../core/domain.js";
+import { DomainError } from "../../core/errors.js";
 
 /** Every string in a request is bounded; ids and names have their own bounds. */
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
@@ -50,3 +51,28 @@ export const ErrorEnvelopeSchema = Type.Object({
 });
 
 export const idOf = (x: { id: string }) => x.id;
+
+/** Query of Anthropic's `PageCursor` routes: `page` (opaque token) and `limit`. */
+export const CursorQueryProps = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  page: Type.Optional(Type.String({ maxLength: 128 })),
+};
+
+/** Anthropic's `PageCursor` shape: `data, next_page` (null on the last page, so the SDK stops). */
+export function CursorPageOf<T extends TSchema>(item: T) {
+  return Type.Object({ data: Type.Array(item), has_more: Type.Boolean(), next_page: Nullable(Type.String()) });
+}
+
+/** Slices an in-memory list by an opaque offset token; `limit` absent means everything. */
+export function toCursorPage<T>(items: T[], q: { page?: string | undefined; limit?: number | undefined }): { data: T[]; has_more: boolean; next_page: string | null } {
+  let offset = 0;
+  if (q.page) {
+    const m = /^page_(\d{1,9})$/.exec(q.page);
+    if (!m) throw new DomainError("validation_failed", "page is not a token returned by this API");
+    offset = Number(m[1]);
+  }
+  const end = q.limit === undefined ? items.length : offset + q.limit;
+  const data = items.slice(offset, end);
+  const hasMore = end < items.length;
+  return { data, has_more: hasMore, next_page: hasMore ? `page_${end}` : null };
+}

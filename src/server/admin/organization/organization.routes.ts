@@ -1,5 +1,6 @@
 import { Type } from "typebox";
-import { getOrganization } from "../../../services/organization.js";
+import { getOrganization, getSettings, updateSettings } from "../../../services/organization.js";
+import { Body } from "../../http/schemas.js";
 import type { ServiceDeps } from "../../../services/context.js";
 import { type App, ctx } from "../../app.js";
 
@@ -13,4 +14,13 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDeps): void {
     const org = await getOrganization(deps, ctx(request));
     return { id: org.id, type: "organization" as const, name: org.name };
   });
+  const SettingsSchema = Type.Object({ type: Type.Literal("organization_settings"), unpriced_models: Type.String() });
+  app.get("/v1/organizations/settings", {
+    config: { access: "organization:read" },
+    schema: { tags: ["organization"], response: { 200: SettingsSchema } },
+  }, async (request) => ({ type: "organization_settings" as const, ...(await getSettings(deps, ctx(request))) }));
+  app.post("/v1/organizations/settings", {
+    config: { access: "organization:write" },
+    schema: { tags: ["organization"], body: Body({ unpriced_models: Type.Optional(Type.Union([Type.Literal("fallback"), Type.Literal("refuse")])) }), response: { 200: SettingsSchema } },
+  }, async (request) => ({ type: "organization_settings" as const, ...(await updateSettings(deps, ctx(request), request.body)) }));
 }
