@@ -20,6 +20,15 @@ export const ERROR_CODES = {
   internal_error: { status: 500, type: "api_error" },
   audit_unavailable: { status: 503, type: "api_error" },
   setup_already_done: { status: 410, type: "invalid_request_error" },
+  rate_limited: { status: 429, type: "rate_limit_error" },
+  spend_limit_reached: { status: 400, type: "invalid_request_error" },
+  model_not_allowed: { status: 403, type: "permission_error" },
+  source_not_allowed: { status: 403, type: "permission_error" },
+  unpriced_model: { status: 400, type: "invalid_request_error" },
+  upstream_not_configured: { status: 503, type: "api_error" },
+  upstream_unavailable: { status: 502, type: "api_error" },
+  upstream_timeout: { status: 504, type: "timeout_error" },
+  counters_unavailable: { status: 503, type: "api_error" },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,3 +1,4 @@
+import type { BucketCheck, SpendCheck } from "./limits.js";
 import type { AuditEvent, AuditEventInput } from "./audit.js";
 import type {
   AdminKey, ApiKey, Invite, Organization, PageRequest, PageResult, RateLimitSetting, SpendLimit, UnpricedModelPolicy, UpstreamCredential,
@@ -138,3 +139,45 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** One admission: rate buckets to take from and spend counters to reserve against. */
+export interface AdmissionPlan {
+  nowMs: number;
+  buckets: BucketCheck[];
+  spend: { check: SpendCheck; windowStart: string }[];
+  reserveMicros: number;
+}
+
+export type AdmissionResult =
+  | { kind: "admitted"; ticket: AdmissionTicket }
+  | { kind: "rate_limited"; check: BucketCheck; retryAfterMs: number; remaining: number }
+  | { kind: "spend_limited"; check: SpendCheck; availableMicros: number };
+
+/** What an admitted request holds until it settles. */
+export interface AdmissionTicket {
+  plan: AdmissionPlan;
+  /** Per bucket, the remaining tokens right after admission (for rate-limit headers). */
+  remaining: Record<string, number>;
+}
+
+/** The actual outcome of an admitted request. */
+export interface Settlement {
+  costMicros: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/**
+ * Rate and spend counters. `admit` is atomic across every bucket and counter of the plan: either
+ * all are taken/reserved or none is. `settle` releases the reservation, adds the actual cost to
+ * spend, and returns unused reserved tokens to the buckets. Memory (one process) and Redis
+ * (several) implement it; both pass the same conformance suite.
+ */
+export interface CounterStore {
+  /** Reads the period-to-date spend of a scope from the ledger when a counter is first needed. */
+  admit(plan: AdmissionPlan, loadSpent: (check: SpendCheck, windowStart: string) => Promise<number>): Promise<AdmissionResult>;
+  settle(ticket: AdmissionTicket, actual: Settlement, nowMs: number): Promise<void>;
+  /** Spent and reserved micro-USD of a counter, for tests and reports. */
+  peek(spendCheckId: string): Promise<{ spentMicros: number; reservedMicros: number } | null>;
+  close(): Promise<void>;
+}

@@ -7,7 +7,7 @@ import { DomainError, forbidden } from "../core/errors.js";
 import { idBody } from "../core/ids.js";
 import { type Permission, type Principal, holdsAnywhere } from "../core/rbac.js";
 import { authenticateAdmin } from "../services/auth.js";
-import type { Ctx, RequestMeta, ServiceDeps } from "../services/context.js";
+import type { Ctx, ServiceDeps } from "../services/context.js";
 import { registerAdminKeyRoutes } from "./admin/admin-keys/admin-keys.routes.js";
 import { registerApiKeyRoutes } from "./admin/api-keys/api-keys.routes.js";
 import { registerAuditRoutes } from "./admin/audit/audit.routes.js";
@@ -19,14 +19,19 @@ import { registerWorkspaceRoutes } from "./admin/workspaces/workspaces.routes.js
 import { registerRateLimitRoutes } from "./admin/rate-limits/rate-limits.routes.js";
 import { registerSpendLimitRoutes } from "./admin/spend-limits/spend-limits.routes.js";
 import { registerUpstreamCredentialRoutes } from "./admin/upstream-credentials/upstream-credentials.routes.js";
+import { type GatewayRoutesOptions, registerGatewayRoutes } from "./gateway/gateway.routes.js";
 import { registerJsonParser } from "./http/body.js";
+import { requestMeta } from "./http/meta.js";
 import { sendError } from "./http/errors.js";
 import { parseQuery } from "./http/query.js";
 import { registerOperationsRoutes } from "./operations.routes.js";
 import { validatorCompiler } from "./validation.js";
 
-/** Who may call a route: a permission of the catalog, or `public` (no credential). */
-export type RouteAccess = Permission | "public";
+/**
+ * Who may call a route: a permission of the catalog (admin credential), `public` (no credential),
+ * or `inference` (a workspace API key, checked by the data plane itself).
+ */
+export type RouteAccess = Permission | "public" | "inference";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -41,6 +46,8 @@ export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Fasti
 
 export interface AppOptions {
   deps: ServiceDeps;
+  /** The data plane; absent in tests of the admin API alone. */
+  gateway?: GatewayRoutesOptions;
   /** A pino logger for requests; none in tests. */
   logger?: Logger;
   adminBodyLimitBytes?: number;
@@ -52,10 +59,7 @@ export interface RouteInfo {
   access: RouteAccess | undefined;
 }
 
-export function requestMeta(request: FastifyRequest): RequestMeta {
-  const ua = request.headers["user-agent"];
-  return { requestId: request.id, ip: request.ip ?? null, userAgent: typeof ua === "string" ? ua.slice(0, 512) : null };
-}
+export { requestMeta };
 
 /** The request context of an authenticated route. */
 export function ctx(request: FastifyRequest): Ctx {
@@ -95,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
     reply.header("request-id", request.id);
     if (request.is404) return;
     const access = request.routeOptions.config.access;
-    if (access === "public") return;
+    if (access === "public" || access === "inference") return;
     if (access === undefined) throw forbidden("(undeclared route)");
     const principal = await authenticateAdmin(deps, { xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, requestMeta(request));
     if (!holdsAnywhere(principal, access)) throw forbidden(access);
@@ -126,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
   registerSpendLimitRoutes(app, deps);
   registerRateLimitRoutes(app, deps);
   registerUpstreamCredentialRoutes(app, deps);
+  if (options.gateway) await registerGatewayRoutes(app as unknown as FastifyInstance, options.gateway);
   app.get("/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

@@ -6,6 +6,11 @@ import { openPostgres, openSqlite } from "../storage/sql/connect.js";
 import { SqlStore } from "../storage/sql/store.js";
 import type { Config } from "./config.js";
 import { resolveSecrets } from "./secrets.js";
+import { Gateway } from "../services/gateway/gateway.js";
+import { PolicyCache } from "../services/gateway/policy-cache.js";
+import { MemoryCounterStore } from "../storage/memory/counters.js";
+import { Upstream } from "./gateway/upstream.js";
+import { loadPrices } from "./prices.js";
 
 /** Opens the configured store and runs migrations. */
 export async function openStore(config: Pick<Config, "storage">): Promise<SqlStore> {
@@ -18,6 +23,30 @@ export async function openStore(config: Pick<Config, "storage">): Promise<SqlSto
   }
   await store.migrate();
   return store;
+}
+
+export interface DataPlane {
+  gateway: Gateway;
+  upstream: Upstream;
+  bodyLimitBytes: number;
+  close(): Promise<void>;
+}
+
+/** The data plane: policy cache, counters, upstream pool. */
+export async function composeDataPlane(config: Readonly<Config>, deps: ServiceDeps): Promise<DataPlane> {
+  const cache = new PolicyCache(deps.store, deps.encryptionKey, config.anthropicApiKey);
+  await cache.start(config.cachePollMs);
+  const counters = new MemoryCounterStore();
+  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile));
+  const upstream = new Upstream({ url: config.upstreamUrl, timeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs });
+  return {
+    gateway, upstream, bodyLimitBytes: config.inferenceBodyLimitBytes,
+    close: async () => {
+      await gateway.close();
+      await counters.close();
+      await upstream.close();
+    },
+  };
 }
 
 /** The composition root: storage, secrets and services from the configuration. */

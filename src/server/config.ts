@@ -19,6 +19,16 @@ export interface Config {
   logLevel: string;
   /** Largest admin-API JSON body, in bytes. */
   adminBodyLimitBytes: number;
+  /** Largest data-plane request body, in bytes (Anthropic's own limit: 32 MB). */
+  inferenceBodyLimitBytes: number;
+  /** Time to wait for the upstream's response headers. */
+  upstreamTimeoutMs: number;
+  /** Longest silence allowed between two chunks of an upstream response. */
+  upstreamIdleTimeoutMs: number;
+  /** JSON file of price overrides (USD per million tokens per model), or null. */
+  pricesFile: string | null;
+  /** How often each process looks for changes made by other processes. */
+  cachePollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +96,11 @@ export function loadConfig(env: Env): Readonly<Config> {
     },
     logLevel: env.GATEHOUSE_LOG_LEVEL || "info",
     adminBodyLimitBytes: intVar(env, "GATEHOUSE_ADMIN_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 32 * 1024 * 1024),
+    inferenceBodyLimitBytes: intVar(env, "GATEHOUSE_INFERENCE_BODY_LIMIT_BYTES", 32 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    upstreamTimeoutMs: intVar(env, "GATEHOUSE_UPSTREAM_TIMEOUT_MS", 600_000, 100, 3_600_000),
+    upstreamIdleTimeoutMs: intVar(env, "GATEHOUSE_UPSTREAM_IDLE_TIMEOUT_MS", 300_000, 100, 3_600_000),
+    pricesFile: env.GATEHOUSE_PRICES_FILE || null,
+    cachePollMs: intVar(env, "GATEHOUSE_CACHE_POLL_MS", 500, 50, 2_000),
   };
   return Object.freeze(config);
 }

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { buildApp } from "./app.js";
-import { compose } from "./compose.js";
+import { compose, composeDataPlane } from "./compose.js";
 import { type Config, loadConfig } from "./config.js";
 
 /** `gatehouse serve`: environment → config → compose → listen. Resolves once listening. */
@@ -13,11 +13,13 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
   const deps = await compose(config, {
     onSecretsGenerated: (path) => log.warn({ path }, "generated local secrets (hash key, encryption key) with 0600 permissions; back this file up with the database"),
   });
-  const { app } = await buildApp({ deps, logger: log, adminBodyLimitBytes: config.adminBodyLimitBytes });
+  const dataPlane = await composeDataPlane(config, deps);
+  const { app } = await buildApp({ deps, logger: log, adminBodyLimitBytes: config.adminBodyLimitBytes, gateway: dataPlane });
   const url = await app.listen({ port: config.port, host: config.host });
   log.info({ url, storage: config.storage.driver, data_dir: config.dataDir }, "gatehouse listening");
   const close = async () => {
     await app.close();
+    await dataPlane.close();
     await deps.store.close();
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

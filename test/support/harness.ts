@@ -5,6 +5,12 @@ import { DEFAULT_NAME_RULE } from "../../src/core/names.js";
 import { type App, buildApp } from "../../src/server/app.js";
 import { openPostgres, openSqlite } from "../../src/storage/sql/connect.js";
 import { SqlStore } from "../../src/storage/sql/store.js";
+import { MemoryCounterStore } from "../../src/storage/memory/counters.js";
+import { DEFAULT_PRICES } from "../../src/core/pricing.js";
+import { Gateway } from "../../src/services/gateway/gateway.js";
+import { PolicyCache } from "../../src/services/gateway/policy-cache.js";
+import type { DataPlane } from "../../src/server/compose.js";
+import { Upstream } from "../../src/server/gateway/upstream.js";
 import type { ServiceDeps } from "../../src/services/context.js";
 import { bootstrap } from "../../src/services/organization.js";
 import { freshPostgresDatabase } from "./databases.js";
@@ -43,8 +49,20 @@ export async function openTestStore(dialect: DialectName, sqlitePath = ":memory:
   return { store, dispose: async () => { await store.close(); await db.drop(); } };
 }
 
+export interface DataPlaneOptions {
+  upstreamUrl: string;
+  timeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** The server-wide default upstream credential (ANTHROPIC_API_KEY). */
+  defaultUpstreamKey?: string | null;
+  bodyLimitBytes?: number;
+}
+
 export interface Harness {
   app: App;
+  dataPlane: DataPlane | null;
+  /** Listens on a free loopback port (for SDK clients); returns the base URL. */
+  listen: () => Promise<string>;
   deps: ServiceDeps & { store: SqlStore };
   clock: FakeClock;
   orgId: string;
@@ -55,12 +73,22 @@ export interface Harness {
 }
 
 /** Builds the app on a fresh store, bootstraps an organization and returns helpers. */
-export async function createHarness(dialect: DialectName = "sqlite", options: { sqlitePath?: string; logger?: Logger } = {}): Promise<Harness> {
+export async function createHarness(dialect: DialectName = "sqlite", options: { sqlitePath?: string; logger?: Logger; dataPlane?: DataPlaneOptions } = {}): Promise<Harness> {
   const { store, dispose } = await openTestStore(dialect, options.sqlitePath);
   const clock = new FakeClock();
   const deps = { store, clock, hashKey: randomBytes(32), encryptionKey: randomBytes(32), nameRule: DEFAULT_NAME_RULE };
   const boot = await bootstrap(deps, { organizationName: "Acme", keyName: "bootstrap-admin-key" });
-  const { app } = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}) });
+  let dataPlane: DataPlane | null = null;
+  if (options.dataPlane) {
+    const dp = options.dataPlane;
+    const cache = new PolicyCache(store, deps.encryptionKey, dp.defaultUpstreamKey === undefined ? "sk-ant-api03-server-default" : dp.defaultUpstreamKey, () => clock.now().getTime());
+    await cache.start(100);
+    const counters = new MemoryCounterStore();
+    const gateway = new Gateway(deps, cache, counters, DEFAULT_PRICES);
+    const upstream = new Upstream({ url: dp.upstreamUrl, timeoutMs: dp.timeoutMs ?? 10_000, idleTimeoutMs: dp.idleTimeoutMs ?? 10_000 });
+    dataPlane = { gateway, upstream, bodyLimitBytes: dp.bodyLimitBytes ?? 32 * 1024 * 1024, close: async () => { await gateway.close(); await upstream.close(); } };
+  }
+  const { app } = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}), ...(dataPlane ? { gateway: dataPlane } : {}) });
   const call: Harness["call"] = async (method, url, body, key) => {
     const k = key === undefined ? boot.admin_key : key;
     const res = await app.inject({
@@ -78,7 +106,8 @@ export async function createHarness(dialect: DialectName = "sqlite", options: { 
     return { status: res.statusCode, json, headers: res.headers, raw: res.body };
   };
   return {
-    app, deps, clock, orgId: boot.organization_id, adminKey: boot.admin_key, call,
-    close: async () => { await app.close(); await dispose(); },
+    app, dataPlane, deps, clock, orgId: boot.organization_id, adminKey: boot.admin_key, call,
+    listen: async () => app.listen({ port: 0, host: "127.0.0.1" }),
+    close: async () => { await app.close(); await dataPlane?.close(); await dispose(); },
   };
 }

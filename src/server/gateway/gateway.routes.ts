@@ -1,0 +1,314 @@
+import { once } from "node:events";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { DomainError } from "../../core/errors.js";
+import type { RawUsage } from "../../core/usage.js";
+import type { Admitted, Gateway } from "../../services/gateway/gateway.js";
+import { RateLimitedError, modelAllowed } from "../../services/gateway/gateway.js";
+import type { KeyPolicy } from "../../services/gateway/policy-cache.js";
+import { requestMeta } from "../http/meta.js";
+import { sendError, toHttpError } from "../http/errors.js";
+import { SseUsageTap, sseError } from "./sse.js";
+import type { Upstream} from "./upstream.js";
+import { isTimeout } from "./upstream.js";
+
+/** Request headers never forwarded upstream: hop-by-hop, the client's credentials, Gatehouse-only routing. */
+const DROP_REQUEST_HEADERS = new Set([
+  "host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization", "proxy-connection",
+  "content-length", "authorization", "x-api-key", "anthropic-workspace-id", "anthropic-user-profile-id", "cookie", "accept-encoding",
+  "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
+]);
+
+/** Response headers passed back to the client. */
+const PASS_RESPONSE_HEADERS = /^(content-type|request-id|retry-after|retry-after-ms|x-should-retry|anthropic-ratelimit-.*|anthropic-priority-.*|anthropic-fast-.*)$/;
+
+const MAX_JSON_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
+function upstreamHeaders(request: FastifyRequest, upstreamKey: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || DROP_REQUEST_HEADERS.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  out["x-api-key"] = upstreamKey;
+  out["accept-encoding"] = "identity";
+  return out;
+}
+
+function clientHeaders(upstream: Record<string, string | string[] | undefined>, requestId: string, workspaceId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value !== undefined && PASS_RESPONSE_HEADERS.test(name)) out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  out["request-id"] ??= requestId;
+  out["gatehouse-request-id"] = requestId;
+  out["anthropic-workspace-id"] = workspaceId;
+  return out;
+}
+
+function queryOf(request: FastifyRequest): string {
+  const i = request.url.indexOf("?");
+  return i === -1 ? "" : request.url.slice(i);
+}
+
+function rateLimitHeaders(err: RateLimitedError): Record<string, string> {
+  const seconds = Math.min(60, Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  const reset = new Date(Date.now() + err.retryAfterMs).toISOString();
+  const family = err.check.type === "requests_per_minute" ? "requests" : err.check.type === "input_tokens_per_minute" ? "input-tokens" : "output-tokens";
+  return {
+    "retry-after": String(seconds),
+    "retry-after-ms": String(err.retryAfterMs),
+    [`anthropic-ratelimit-${family}-limit`]: String(err.check.capacity),
+    [`anthropic-ratelimit-${family}-remaining`]: String(Math.max(0, err.remaining)),
+    [`anthropic-ratelimit-${family}-reset`]: reset,
+  };
+}
+
+/** Sends a Gatehouse-made error on the data plane (same envelope as Anthropic's). */
+function fail(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof RateLimitedError) reply.headers(rateLimitHeaders(err));
+  return sendError(request, reply, err);
+}
+
+interface MessageBody {
+  model: string;
+  max_tokens: number;
+  stream?: boolean;
+  speed?: string;
+  inference_geo?: string;
+}
+
+function parseMessageBody(raw: Buffer): MessageBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new DomainError("invalid_request", "request body is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DomainError("invalid_request", "request body must be a JSON object");
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== "string" || b.model.length === 0 || b.model.length > 256) throw new DomainError("invalid_request", "model: Field required");
+  if (typeof b.max_tokens !== "number" || !Number.isSafeInteger(b.max_tokens) || b.max_tokens < 1) {
+    throw new DomainError("invalid_request", "max_tokens: Field required (a positive integer)");
+  }
+  return {
+    model: b.model, max_tokens: b.max_tokens, stream: b.stream === true,
+    ...(typeof b.speed === "string" ? { speed: b.speed } : {}), ...(typeof b.inference_geo === "string" ? { inference_geo: b.inference_geo } : {}),
+  };
+}
+
+export interface GatewayRoutesOptions {
+  gateway: Gateway;
+  upstream: Upstream;
+  bodyLimitBytes: number;
+}
+
+/**
+ * The data plane: `/v1/messages` (JSON and SSE), `/v1/messages/count_tokens` and `/v1/models`,
+ * drop-in compatible with Anthropic's API for the official SDKs.
+ */
+export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayRoutesOptions): Promise<void> {
+  const { gateway, upstream } = opts;
+  await app.register(async (dp) => {
+    dp.removeAllContentTypeParsers();
+    dp.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+    const authenticate = (request: FastifyRequest): Promise<KeyPolicy> =>
+      gateway.authenticate({ xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, header(request, "anthropic-workspace-id"), requestMeta(request));
+
+    dp.post("/v1/messages", { config: { access: "inference" }, bodyLimit: opts.bodyLimitBytes }, async (request, reply) => {
+      let admitted: Admitted | null = null;
+      let policy: KeyPolicy;
+      let body: MessageBody;
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      try {
+        policy = await authenticate(request);
+        body = parseMessageBody(raw);
+        gateway.authorize(policy, body.model, request.ip ?? null);
+        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
+        admitted = await gateway.admit(policy, { model: body.model, maxTokens: body.max_tokens, stream: body.stream === true, bodyBytes: raw.length, speed: body.speed, inferenceGeo: body.inference_geo });
+      } catch (err) {
+        return fail(request, reply, err);
+      }
+      return forwardMessage(request, reply, gateway, upstream, admitted, raw, body, policy);
+    });
+
+    dp.post("/v1/messages/count_tokens", { config: { access: "inference" }, bodyLimit: opts.bodyLimitBytes }, async (request, reply) => {
+      try {
+        const policy = await authenticate(request);
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const body = parseCountBody(raw);
+        gateway.authorize(policy, body.model, request.ip ?? null);
+        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
+        return await passThrough(request, reply, upstream, policy, "POST", `/v1/messages/count_tokens${queryOf(request)}`, raw);
+      } catch (err) {
+        return fail(request, reply, err);
+      }
+    });
+
+    dp.get("/v1/models", { config: { access: "inference" } }, async (request, reply) => {
+      try {
+        const policy = await authenticate(request);
+        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
+        const res = await callUpstream(request, upstream, policy, "GET", `/v1/models${queryOf(request)}`);
+        const text = await res.body.text();
+        const headers = clientHeaders(res.headers, request.id, policy.workspace.id);
+        if (res.statusCode !== 200) return reply.code(res.statusCode).headers(headers).send(text);
+        const list = JSON.parse(text) as { data?: { id: string }[]; first_id?: string | null; last_id?: string | null };
+        // Only the models this key may use are listed.
+        const data = (list.data ?? []).filter((m) => modelAllowed(policy.key, m.id));
+        return reply.code(200).headers(headers).send({ ...list, data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
+      } catch (err) {
+        return fail(request, reply, err);
+      }
+    });
+
+    dp.get("/v1/models/:model_id", { config: { access: "inference" } }, async (request, reply) => {
+      try {
+        const policy = await authenticate(request);
+        const modelId = (request.params as { model_id: string }).model_id;
+        if (!modelAllowed(policy.key, modelId)) throw new DomainError("not_found", `model ${JSON.stringify(modelId)} not found`);
+        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
+        return await passThrough(request, reply, upstream, policy, "GET", `/v1/models/${encodeURIComponent(modelId)}${queryOf(request)}`);
+      } catch (err) {
+        return fail(request, reply, err);
+      }
+    });
+  });
+}
+
+function parseCountBody(raw: Buffer): { model: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new DomainError("invalid_request", "request body is not valid JSON");
+  }
+  const model = (body as { model?: unknown } | null)?.model;
+  if (typeof model !== "string" || model.length === 0) throw new DomainError("invalid_request", "model: Field required");
+  return { model };
+}
+
+async function callUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer, signal?: AbortSignal) {
+  try {
+    return await upstream.request({ method, path, headers: upstreamHeaders(request, policy.upstreamKey ?? ""), ...(body ? { body } : {}), signal: signal ?? new AbortController().signal });
+  } catch (err) {
+    if (isTimeout(err)) throw new DomainError("upstream_timeout", "the upstream API did not answer in time", { cause: err });
+    throw new DomainError("upstream_unavailable", "the upstream API could not be reached", { cause: err });
+  }
+}
+
+async function passThrough(request: FastifyRequest, reply: FastifyReply, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer): Promise<FastifyReply> {
+  const res = await callUpstream(request, upstream, policy, method, path, body);
+  const payload = Buffer.from(await res.body.arrayBuffer());
+  return reply.code(res.statusCode).headers(clientHeaders(res.headers, request.id, policy.workspace.id)).send(payload);
+}
+
+/**
+ * Forwards an admitted Messages request and meters it. JSON responses are settled before they are
+ * sent; streams pass through chunk by chunk, and the final `message_stop` event is held back until
+ * the usage record is durable. Every exit path settles exactly once.
+ */
+async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gateway: Gateway, upstream: Upstream, admitted: Admitted, raw: Buffer, body: MessageBody, policy: KeyPolicy): Promise<FastifyReply> {
+  const abort = new AbortController();
+  // The response closing before it finished means the client went away: stop the upstream call.
+  const onClientGone = () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  };
+  reply.raw.once("close", onClientGone);
+  const base = { requestId: request.id, model: body.model };
+  let res;
+  try {
+    res = await callUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw, abort.signal);
+  } catch (err) {
+    reply.raw.off("close", onClientGone);
+    await gateway.release(admitted);
+    return fail(request, reply, err);
+  }
+  const headers = clientHeaders(res.headers, request.id, policy.workspace.id);
+  const upstreamRequestId = typeof res.headers["request-id"] === "string" ? res.headers["request-id"] : null;
+  const isStream = String(res.headers["content-type"] ?? "").startsWith("text/event-stream");
+
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    // Anthropic does not bill refused requests: release the reservation, pass the error through.
+    const text = await res.body.text().catch(() => "");
+    reply.raw.off("close", onClientGone);
+    await gateway.release(admitted);
+    return reply.code(res.statusCode).headers(headers).send(text);
+  }
+
+  if (!isStream) {
+    let usage: RawUsage | null = null;
+    let payload: Buffer;
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of res.body) {
+        size += (c as Buffer).length;
+        if (size > MAX_JSON_RESPONSE_BYTES) throw new Error("upstream response too large");
+        chunks.push(c as Buffer);
+      }
+      payload = Buffer.concat(chunks);
+      try {
+        usage = (JSON.parse(payload.toString("utf8")) as { usage?: RawUsage }).usage ?? null;
+      } catch {
+        usage = null;
+      }
+    } catch (err) {
+      reply.raw.off("close", onClientGone);
+      await gateway.settle(admitted, { ...base, usage: null, status: 502, stream: false, upstreamRequestId, chargeReservationReason: "upstream_body_failed" });
+      return fail(request, reply, new DomainError(isTimeout(err) ? "upstream_timeout" : "upstream_unavailable", "the upstream response was cut off", { cause: err }));
+    }
+    reply.raw.off("close", onClientGone);
+    await gateway.settle(admitted, { ...base, usage, status: res.statusCode, stream: false, upstreamRequestId, ...(usage === null ? { chargeReservationReason: "response_without_usage" } : {}) });
+    return reply.code(res.statusCode).headers(headers).send(payload);
+  }
+
+  // Streaming: we own the socket from here.
+  reply.hijack();
+  const out = reply.raw;
+  out.writeHead(res.statusCode, { ...headers, "cache-control": "no-cache" });
+  const tap = new SseUsageTap();
+  const held: Buffer[] = [];
+  let reason: string | undefined;
+  try {
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      const stop = tap.push(buf);
+      if (held.length > 0 || stop) {
+        held.push(buf);
+        continue;
+      }
+      if (!out.write(buf)) await Promise.race([once(out, "drain"), once(out, "close")]);
+      if (out.destroyed) break;
+    }
+  } catch (err) {
+    if (abort.signal.aborted || out.destroyed) reason = "client_disconnected";
+    else {
+      reason = isTimeout(err) ? "upstream_stream_timeout" : "upstream_stream_failed";
+      held.push(Buffer.from(sseError(isTimeout(err) ? "timeout_error" : "api_error", "the upstream stream was interrupted", request.id)));
+    }
+  }
+  if (out.destroyed && reason === undefined) reason = "client_disconnected";
+  reply.raw.off("close", onClientGone);
+  // A stream with no usage at all is charged its reservation, never 0.
+  const chargeReservation = tap.usage === null ? (reason ?? "stream_ended_without_usage") : undefined;
+  try {
+    await gateway.settle(admitted, { ...base, model: tap.model ?? body.model, usage: tap.usage, status: res.statusCode, stream: true, upstreamRequestId, chargeReservationReason: chargeReservation });
+  } catch (err) {
+    request.log.error({ err }, "usage record could not be written");
+    held.length = 0;
+    held.push(Buffer.from(sseError("api_error", "the usage record could not be written", request.id)));
+  }
+  if (!out.destroyed) {
+    for (const b of held) out.write(b);
+    out.end();
+  }
+  return reply;
+}
+
+export { toHttpError };

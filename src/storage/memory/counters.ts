@@ -1,0 +1,70 @@
+import { type Bucket, type SpendCounter, decideBuckets, decideSpend, refund } from "../../core/limits.js";
+import type { AdmissionPlan, AdmissionResult, AdmissionTicket, CounterStore, Settlement } from "../../core/ports.js";
+
+/**
+ * In-process counters for a single gateway process. Admission is atomic because the decision and
+ * its application run in one synchronous section (after the cold loads of spend counters, which
+ * are shared promises so concurrent first requests load once).
+ */
+export class MemoryCounterStore implements CounterStore {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly spend = new Map<string, SpendCounter>();
+  private readonly loading = new Map<string, Promise<void>>();
+
+  async admit(plan: AdmissionPlan, loadSpent: Parameters<CounterStore["admit"]>[1]): Promise<AdmissionResult> {
+    await Promise.all(plan.spend.map(({ check, windowStart }) => this.ensureLoaded(check.id, () => loadSpent(check, windowStart))));
+    // From here to the return: no await, so no other admission interleaves.
+    const rate = decideBuckets(plan.buckets, (id) => this.buckets.get(id), plan.nowMs);
+    if (rate.kind === "deny") return { kind: "rate_limited", check: rate.check, retryAfterMs: rate.retryAfterMs, remaining: rate.remaining };
+    const spend = decideSpend(plan.spend.map((s) => s.check), (id) => this.spend.get(id) ?? { spentMicros: 0, reservedMicros: 0 }, plan.reserveMicros);
+    if (spend.kind === "deny") return { kind: "spend_limited", check: spend.check, availableMicros: spend.availableMicros };
+    const remaining: Record<string, number> = {};
+    for (const [id, b] of rate.next) {
+      this.buckets.set(id, b);
+      remaining[id] = Math.floor(b.tokens);
+    }
+    for (const { check } of plan.spend) {
+      const c = this.spend.get(check.id) ?? { spentMicros: 0, reservedMicros: 0 };
+      this.spend.set(check.id, { spentMicros: c.spentMicros, reservedMicros: c.reservedMicros + plan.reserveMicros });
+    }
+    const ticket: AdmissionTicket = { plan, remaining };
+    return { kind: "admitted", ticket };
+  }
+
+  async settle(ticket: AdmissionTicket, actual: Settlement, nowMs: number): Promise<void> {
+    const { plan } = ticket;
+    for (const { check } of plan.spend) {
+      const c = this.spend.get(check.id) ?? { spentMicros: 0, reservedMicros: plan.reserveMicros };
+      this.spend.set(check.id, { spentMicros: c.spentMicros + actual.costMicros, reservedMicros: Math.max(0, c.reservedMicros - plan.reserveMicros) });
+    }
+    for (const b of plan.buckets) {
+      const delta = b.type === "output_tokens_per_minute" ? b.cost - actual.outputTokens : b.type === "input_tokens_per_minute" ? b.cost - actual.inputTokens : 0;
+      if (delta !== 0) this.buckets.set(b.id, adjust(this.buckets.get(b.id), b.capacity, delta, nowMs));
+    }
+  }
+
+  async peek(id: string): Promise<SpendCounter | null> {
+    return this.spend.get(id) ?? null;
+  }
+
+  async close(): Promise<void> {}
+
+  private ensureLoaded(id: string, load: () => Promise<number>): Promise<void> {
+    if (this.spend.has(id)) return Promise.resolve();
+    let p = this.loading.get(id);
+    if (!p) {
+      p = load().then((spent) => {
+        if (!this.spend.has(id)) this.spend.set(id, { spentMicros: spent, reservedMicros: 0 });
+      }).finally(() => this.loading.delete(id));
+      this.loading.set(id, p);
+    }
+    return p;
+  }
+}
+
+/** Returns unused tokens (delta > 0) or takes extra ones actually used (delta < 0, down to −capacity). */
+function adjust(bucket: Bucket | undefined, capacity: number, delta: number, nowMs: number): Bucket {
+  if (delta >= 0) return refund(bucket, capacity, delta, nowMs);
+  const b = refund(bucket, capacity, 0, nowMs);
+  return { tokens: Math.max(-capacity, b.tokens + delta), updatedMs: nowMs };
+}
