@@ -41,8 +41,20 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
     drop: async () => {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      try {
+        // Give closing pools a moment to say goodbye; force only as a last resort.
+        for (let i = 0; i < 20; i++) {
+          try {
+            await c.query(`drop database if exists ${name}`);
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }

@@ -76,18 +76,23 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
       }
       if (path !== "/v1/messages") return sendError(res, 404, "not_found_error", "Not found");
       const id = `msg_mock_${++counter}`;
-      const output = mode === "max" ? (parsed.max_tokens ?? 1) : Math.min(state.outputTokens, parsed.max_tokens ?? state.outputTokens);
+      const output = mode === "max" || mode === "exact" ? (parsed.max_tokens ?? 1) : Math.min(state.outputTokens, parsed.max_tokens ?? state.outputTokens);
+      // `exact`: the response costs exactly the gateway's worst case (every body byte a 1-hour cache write).
+      const bytes = Buffer.byteLength(body);
+      const fullUsage = (out: number) => mode === "exact"
+        ? { input_tokens: 0, output_tokens: out, cache_creation_input_tokens: bytes, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: bytes }, service_tier: "standard" }
+        : usage(state.inputTokens, out);
       const requestId = `req_up_${counter}`;
       if (!parsed.stream) {
         res.writeHead(200, { "content-type": "application/json", "request-id": requestId, "anthropic-ratelimit-requests-limit": "4000" });
         return res.end(JSON.stringify({
           id, type: "message", role: "assistant", model: parsed.model, content: [{ type: "text", text: "Hello from the mock" }], stop_reason: "end_turn", stop_sequence: null,
-          ...(mode === "no-usage" ? {} : { usage: usage(state.inputTokens, output) }),
+          ...(mode === "no-usage" ? {} : { usage: fullUsage(output) }),
         }));
       }
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": requestId, "cache-control": "no-cache" });
       const events: [string, unknown][] = [
-        ["message_start", { type: "message_start", message: { id, type: "message", role: "assistant", model: parsed.model, content: [], stop_reason: null, stop_sequence: null, ...(mode === "no-usage" ? {} : { usage: usage(state.inputTokens, 1) }) } }],
+        ["message_start", { type: "message_start", message: { id, type: "message", role: "assistant", model: parsed.model, content: [], stop_reason: null, stop_sequence: null, ...(mode === "no-usage" ? {} : { usage: fullUsage(1) }) } }],
         ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }],
         ["ping", { type: "ping" }],
         ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hello" } }],

@@ -47,6 +47,11 @@ export class MemoryCounterStore implements CounterStore {
     return this.spend.get(id) ?? null;
   }
 
+  /** Every spend counter (for leak checks). */
+  entries(): [string, SpendCounter][] {
+    return [...this.spend.entries()];
+  }
+
   async close(): Promise<void> {}
 
   private ensureLoaded(id: string, load: () => Promise<number>): Promise<void> {

@@ -38,6 +38,9 @@ export function openSqlite(path: string): Connection {
 /** Opens a PostgreSQL pool. 64-bit integers are returned as numbers (sequence numbers fit in 2^53). */
 export function openPostgres(url: string, maxConnections = 10): Connection {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections });
+  // An idle connection that the server closes (restart, failover) must not crash the process;
+  // the pool replaces it on the next checkout.
+  pool.on("error", () => {});
   pool.on("connect", (client) => {
     client.setTypeParser(20, (value: string) => Number(value));
   });
