@@ -58,3 +58,29 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
     },
   };
 }
+
+/** Redis for the counter suites: same rules as PostgreSQL (`GATEHOUSE_TEST_REDIS=required|skip|auto`). */
+export const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisMode = process.env.GATEHOUSE_TEST_REDIS ?? "auto";
+
+async function redisReachable(): Promise<boolean> {
+  const { Redis } = await import("ioredis");
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, enableOfflineQueue: false });
+  r.on("error", () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === "PONG";
+  } catch (err) {
+    if (redisMode === "required") throw new Error(`Redis is required for the test run but unreachable at ${REDIS_URL}: ${String(err)}`);
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+export const REDIS_AVAILABLE = redisMode === "skip" ? false : await redisReachable();
+
+/** A key prefix no other run uses. */
+export function freshRedisPrefix(): string {
+  return `gatehouse-test:${Date.now().toString(36)}:${randomBytes(4).toString("hex")}:`;
+}
