@@ -9,6 +9,9 @@ import { resolveSecrets } from "./secrets.js";
 import { Gateway } from "../services/gateway/gateway.js";
 import { PolicyCache } from "../services/gateway/policy-cache.js";
 import { MemoryCounterStore } from "../storage/memory/counters.js";
+import { RedisChangeBus } from "../storage/redis/bus.js";
+import { RedisCounterStore } from "../storage/redis/counters.js";
+import type { CounterStore } from "../core/ports.js";
 import { Upstream } from "./gateway/upstream.js";
 import { loadPrices } from "./prices.js";
 
@@ -36,14 +39,30 @@ export interface DataPlane {
 export async function composeDataPlane(config: Readonly<Config>, deps: ServiceDeps): Promise<DataPlane> {
   const cache = new PolicyCache(deps.store, deps.encryptionKey, config.anthropicApiKey);
   await cache.start(config.cachePollMs);
-  const counters = new MemoryCounterStore();
-  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile));
+  let counters: CounterStore;
+  let bus: RedisChangeBus | null = null;
+  if (config.redisUrl) {
+    const redis = new RedisCounterStore(config.redisUrl, config.redisPrefix);
+    await redis.ready().catch(() => {
+      // Unreachable at start: requests fail closed (or open) until it answers.
+    });
+    counters = redis;
+    bus = new RedisChangeBus(config.redisUrl, config.redisPrefix);
+    const b = bus;
+    // Not awaited: an unreachable Redis must not hold up the start (the database feed still works).
+    void b.subscribe((orgIds) => cache.invalidate(orgIds)).catch(() => {});
+    deps.store.onCommitted((orgIds) => b.publish(orgIds));
+  } else {
+    counters = new MemoryCounterStore();
+  }
+  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile), { countersFailOpen: config.countersFailureMode === "open" });
   const upstream = new Upstream({ url: config.upstreamUrl, timeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs });
   return {
     gateway, upstream, bodyLimitBytes: config.inferenceBodyLimitBytes,
     close: async () => {
       await gateway.close();
       await counters.close();
+      await bus?.close();
       await upstream.close();
     },
   };

@@ -29,6 +29,10 @@ export interface Config {
   pricesFile: string | null;
   /** How often each process looks for changes made by other processes. */
   cachePollMs: number;
+  /** Key prefix in Redis (several deployments can share one Redis). */
+  redisPrefix: string;
+  /** When the counter store is unreachable: refuse requests (`closed`, default) or serve them unmetered (`open`). */
+  countersFailureMode: "closed" | "open";
 }
 
 export class ConfigError extends Error {
@@ -39,6 +43,12 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function failureMode(raw: string | undefined): "closed" | "open" {
+  if (raw === undefined || raw === "" || raw === "closed") return "closed";
+  if (raw === "open") return "open";
+  throw new ConfigError("GATEHOUSE_COUNTERS_FAILURE_MODE must be closed or open");
+}
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -101,6 +111,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     upstreamIdleTimeoutMs: intVar(env, "GATEHOUSE_UPSTREAM_IDLE_TIMEOUT_MS", 300_000, 100, 3_600_000),
     pricesFile: env.GATEHOUSE_PRICES_FILE || null,
     cachePollMs: intVar(env, "GATEHOUSE_CACHE_POLL_MS", 500, 50, 2_000),
+    redisPrefix: env.GATEHOUSE_REDIS_PREFIX || "gatehouse:",
+    countersFailureMode: failureMode(env.GATEHOUSE_COUNTERS_FAILURE_MODE),
   };
   return Object.freeze(config);
 }

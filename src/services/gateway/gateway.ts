@@ -59,6 +59,7 @@ export class Gateway {
     readonly cache: PolicyCache,
     readonly counters: CounterStore,
     private readonly prices: PriceTable,
+    private readonly options: { countersFailOpen?: boolean } = {},
   ) {
     this.ledger = new BatchWriter((records) => deps.store.transaction((tx) => tx.usage.insertMany(records)));
     this.authAudit = new BatchWriter(async (events) => {
@@ -136,7 +137,9 @@ export class Gateway {
         type: check.scope.type, id: check.scope.type === "organization" ? null : check.scope.id,
       }, windowStart));
     } catch (err) {
-      throw new DomainError("counters_unavailable", "the limit counters are unavailable; the request was not sent", { cause: err });
+      if (!this.options.countersFailOpen) throw new DomainError("counters_unavailable", "the limit counters are unavailable; the request was not sent", { cause: err });
+      // Fail-open (configured): serve unmetered by the counters; the ledger still records the charge.
+      result = { kind: "admitted" as const, ticket: { plan: { ...plan, buckets: [], spend: [] }, remaining: {} } };
     }
     if (result.kind === "rate_limited") throw new RateLimitedError(result.check, result.retryAfterMs, result.remaining);
     if (result.kind === "spend_limited") {
@@ -161,7 +164,9 @@ export class Gateway {
       costMicros,
       inputTokens: counts.inputTokens + counts.cacheCreationInputTokens,
       outputTokens: counts.outputTokens,
-    }, now.getTime());
+    }, now.getTime()).catch(() => {
+      // The counter store went away mid-request; the ledger below stays the source of truth.
+    });
     const record: UsageRecord = {
       id: newId("request", a.startedAt.getTime()).replace(ID_PREFIX.request, "usage_"),
       org_id: a.policy.orgId, workspace_id: a.policy.workspace.id, api_key_id: a.policy.key.id, user_id: a.policy.key.owner_user_id,
@@ -181,7 +186,7 @@ export class Gateway {
 
   /** Releases an admitted request that was not billed (upstream refused it or never answered). */
   async release(a: Admitted): Promise<void> {
-    await this.counters.settle(a.ticket, { costMicros: 0, inputTokens: 0, outputTokens: 0 }, this.deps.clock.now().getTime());
+    await this.counters.settle(a.ticket, { costMicros: 0, inputTokens: 0, outputTokens: 0 }, this.deps.clock.now().getTime()).catch(() => {});
   }
 
   private async fail(meta: RequestMeta, reason: AuthFailure | "expired" | "wrong_workspace", orgId: string | null, keyId: string | null): Promise<never> {
