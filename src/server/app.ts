@@ -118,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
     },
   });
 
-  registerOperationsRoutes(app, deps);
+  registerOperationsRoutes(app, deps, options.gateway?.metrics);
   registerOrganizationRoutes(app, deps);
   registerUserRoutes(app, deps);
   registerInviteRoutes(app, deps);

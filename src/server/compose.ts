@@ -14,6 +14,7 @@ import { RedisCounterStore } from "../storage/redis/counters.js";
 import type { CounterStore } from "../core/ports.js";
 import { Upstream } from "./gateway/upstream.js";
 import { loadPrices } from "./prices.js";
+import { Metrics } from "./metrics.js";
 
 /** Opens the configured store and runs migrations. */
 export async function openStore(config: Pick<Config, "storage">): Promise<SqlStore> {
@@ -30,6 +31,7 @@ export async function openStore(config: Pick<Config, "storage">): Promise<SqlSto
 
 export interface DataPlane {
   gateway: Gateway;
+  metrics?: Metrics;
   upstream: Upstream;
   bodyLimitBytes: number;
   close(): Promise<void>;
@@ -55,10 +57,11 @@ export async function composeDataPlane(config: Readonly<Config>, deps: ServiceDe
   } else {
     counters = new MemoryCounterStore();
   }
-  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile), { countersFailOpen: config.countersFailureMode === "open" });
+  const metrics = new Metrics();
+  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile), { countersFailOpen: config.countersFailureMode === "open", onUsage: (r) => metrics.recordUsage(r) });
   const upstream = new Upstream({ url: config.upstreamUrl, timeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs });
   return {
-    gateway, upstream, bodyLimitBytes: config.inferenceBodyLimitBytes,
+    gateway, upstream, metrics, bodyLimitBytes: config.inferenceBodyLimitBytes,
     close: async () => {
       await gateway.close();
       await counters.close();

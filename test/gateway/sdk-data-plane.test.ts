@@ -140,4 +140,17 @@ describe("data plane through the official SDKs", () => {
     expect((e429 as any).headers.get("retry-after")).toBe("7");
     expect((await h.deps.store.usage.list(h.orgId, { apiKeyId: key.id }, 1000)).length).toBe(before);
   });
+
+  it("exposes Prometheus metrics: requests, latency, upstream latency, denials and spend", async () => {
+    const res = await fetch(`${baseURL}/metrics`);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    expect(text).toMatch(/gatehouse_requests_total\{route="\/v1\/messages",status="200"\} \d+/);
+    expect(text).toMatch(/gatehouse_request_duration_seconds_bucket\{le="0.05",route="\/v1\/messages"\}/);
+    expect(text).toMatch(/gatehouse_upstream_duration_seconds_count\{route="\/v1\/messages",status="200"\} \d+/);
+    expect(text).toMatch(/gatehouse_denials_total\{reason="rate_limited"\} [1-9]/);
+    expect(text).toMatch(/gatehouse_denials_total\{reason="spend_limit_reached"\} [1-9]/);
+    expect(text).toMatch(/gatehouse_spend_micro_usd_total\{model="claude-sonnet-4-5",estimated="false"\} [1-9]/);
+    expect(text).not.toContain(key.secret);
+  });
 });

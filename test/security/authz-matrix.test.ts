@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIALECTS } from "../support/databases.js";
 import { type Org, PRINCIPALS, setupForeignOrg, setupOrg } from "../support/fixtures.js";
 import { type Harness, createHarness } from "../support/harness.js";
-import { type Cell, MATRIX, PUBLIC_ROUTES } from "../support/matrix.js";
+import { type Cell, INFERENCE_ROUTES, MATRIX, PUBLIC_ROUTES } from "../support/matrix.js";
 
 describe.each(DIALECTS)("authorization matrix (Z1, Z4): %s", (dialect) => {
   let h: Harness;
   let own: Org;
   let foreign: Org;
   beforeAll(async () => {
-    h = await createHarness(dialect);
+    h = await createHarness(dialect, { dataPlane: { upstreamUrl: "http://127.0.0.1:9" } });
     own = await setupOrg(h);
     foreign = await setupForeignOrg(h);
   }, 120_000);
@@ -22,12 +22,13 @@ describe.each(DIALECTS)("authorization matrix (Z1, Z4): %s", (dialect) => {
 
   it("every route of the router has a matrix entry or is declared public", async () => {
     const { buildApp } = await import("../../src/server/app.js");
-    const { routes } = await buildApp({ deps: h.deps });
+    const { routes } = await buildApp({ deps: h.deps, gateway: h.dataPlane! });
     const names = routes.map((r) => `${r.method} ${r.url}`);
-    const missing = names.filter((n) => !(n in MATRIX) && !PUBLIC_ROUTES.includes(n));
+    const missing = names.filter((n) => !(n in MATRIX) && !PUBLIC_ROUTES.includes(n) && !INFERENCE_ROUTES.includes(n));
     expect(missing).toEqual([]);
     for (const r of routes) expect(r.access, `${r.method} ${r.url} declares no access`).toBeDefined();
     for (const n of PUBLIC_ROUTES) expect(routes.find((r) => `${r.method} ${r.url}` === n)?.access).toBe("public");
+    for (const n of INFERENCE_ROUTES) expect(routes.find((r) => `${r.method} ${r.url}` === n)?.access).toBe("inference");
   });
 
   it("own organization: 0 unexpected allows, 0 unexpected denies", async () => {

@@ -11,6 +11,7 @@ import { Gateway } from "../../src/services/gateway/gateway.js";
 import { PolicyCache } from "../../src/services/gateway/policy-cache.js";
 import type { DataPlane } from "../../src/server/compose.js";
 import { Upstream } from "../../src/server/gateway/upstream.js";
+import { Metrics } from "../../src/server/metrics.js";
 import type { ServiceDeps } from "../../src/services/context.js";
 import { bootstrap } from "../../src/services/organization.js";
 import { freshPostgresDatabase } from "./databases.js";
@@ -84,9 +85,10 @@ export async function createHarness(dialect: DialectName = "sqlite", options: { 
     const cache = new PolicyCache(store, deps.encryptionKey, dp.defaultUpstreamKey === undefined ? "sk-ant-api03-server-default" : dp.defaultUpstreamKey, () => clock.now().getTime());
     await cache.start(100);
     const counters = new MemoryCounterStore();
-    const gateway = new Gateway(deps, cache, counters, DEFAULT_PRICES);
+    const metrics = new Metrics();
+    const gateway = new Gateway(deps, cache, counters, DEFAULT_PRICES, { onUsage: (r) => metrics.recordUsage(r) });
     const upstream = new Upstream({ url: dp.upstreamUrl, timeoutMs: dp.timeoutMs ?? 10_000, idleTimeoutMs: dp.idleTimeoutMs ?? 10_000 });
-    dataPlane = { gateway, upstream, bodyLimitBytes: dp.bodyLimitBytes ?? 32 * 1024 * 1024, close: async () => { await gateway.close(); await upstream.close(); } };
+    dataPlane = { gateway, upstream, metrics, bodyLimitBytes: dp.bodyLimitBytes ?? 32 * 1024 * 1024, close: async () => { await gateway.close(); await upstream.close(); } };
   }
   const { app } = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}), ...(dataPlane ? { gateway: dataPlane } : {}) });
   const call: Harness["call"] = async (method, url, body, key) => {

@@ -88,5 +88,8 @@ export const MATRIX: Record<string, Entry> = {
 };
 
 /** Routes reachable without a credential, by design. */
-export const PUBLIC_ROUTES = ["GET /healthz", "GET /readyz", "GET /openapi.json", "POST /v1/invites/accept"];
+export const PUBLIC_ROUTES = ["GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json", "POST /v1/invites/accept"];
+
+/** Data-plane routes: authenticated by a workspace API key inside the gateway (test/gateway). */
+export const INFERENCE_ROUTES = ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models", "GET /v1/models/:model_id"];
 

@@ -8,6 +8,7 @@ import type { KeyPolicy } from "../../services/gateway/policy-cache.js";
 import { requestMeta } from "../http/meta.js";
 import { sendError, toHttpError } from "../http/errors.js";
 import { SseUsageTap, sseError } from "./sse.js";
+import type { Metrics } from "../metrics.js";
 import type { Upstream} from "./upstream.js";
 import { isTimeout } from "./upstream.js";
 
@@ -71,6 +72,7 @@ function rateLimitHeaders(err: RateLimitedError): Record<string, string> {
 /** Sends a Gatehouse-made error on the data plane (same envelope as Anthropic's). */
 function fail(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof RateLimitedError) reply.headers(rateLimitHeaders(err));
+  if (err instanceof DomainError) reply.header("gatehouse-denial", err.code);
   return sendError(request, reply, err);
 }
 
@@ -105,6 +107,7 @@ export interface GatewayRoutesOptions {
   gateway: Gateway;
   upstream: Upstream;
   bodyLimitBytes: number;
+  metrics?: Metrics | undefined;
 }
 
 /**
@@ -113,8 +116,19 @@ export interface GatewayRoutesOptions {
  */
 export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayRoutesOptions): Promise<void> {
   const { gateway, upstream } = opts;
+  const metrics = opts.metrics;
   await app.register(async (dp) => {
     dp.removeAllContentTypeParsers();
+    // Streams are hijacked and record themselves in forwardMessage.
+    dp.addHook("onResponse", async (request, reply) => {
+      const route = request.routeOptions.url ?? "unknown";
+      metrics?.requests.inc({ route, status: String(reply.statusCode) });
+      metrics?.duration.observe({ route }, reply.elapsedTime / 1000);
+      if (reply.statusCode >= 400) {
+        const reason = reply.getHeader("gatehouse-denial");
+        if (typeof reason === "string") metrics?.denials.inc({ reason });
+      }
+    });
     dp.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
     const authenticate = (request: FastifyRequest): Promise<KeyPolicy> =>
@@ -134,7 +148,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
       } catch (err) {
         return fail(request, reply, err);
       }
-      return forwardMessage(request, reply, gateway, upstream, admitted, raw, body, policy);
+      return forwardMessage(request, reply, gateway, upstream, admitted, raw, body, policy, metrics);
     });
 
     dp.post("/v1/messages/count_tokens", { config: { access: "inference" }, bodyLimit: opts.bodyLimitBytes }, async (request, reply) => {
@@ -213,7 +227,7 @@ async function passThrough(request: FastifyRequest, reply: FastifyReply, upstrea
  * sent; streams pass through chunk by chunk, and the final `message_stop` event is held back until
  * the usage record is durable. Every exit path settles exactly once.
  */
-async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gateway: Gateway, upstream: Upstream, admitted: Admitted, raw: Buffer, body: MessageBody, policy: KeyPolicy): Promise<FastifyReply> {
+async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gateway: Gateway, upstream: Upstream, admitted: Admitted, raw: Buffer, body: MessageBody, policy: KeyPolicy, metrics: Metrics | undefined): Promise<FastifyReply> {
   const abort = new AbortController();
   // The response closing before it finished means the client went away: stop the upstream call.
   const onClientGone = () => {
@@ -222,8 +236,10 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
   reply.raw.once("close", onClientGone);
   const base = { requestId: request.id, model: body.model };
   let res;
+  const forwardedAt = process.hrtime.bigint();
   try {
     res = await callUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw, abort.signal);
+    metrics?.upstream.observe({ route: "/v1/messages", status: String(res.statusCode) }, Number(process.hrtime.bigint() - forwardedAt) / 1e9);
   } catch (err) {
     reply.raw.off("close", onClientGone);
     await gateway.release(admitted);
@@ -308,6 +324,8 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
     for (const b of held) out.write(b);
     out.end();
   }
+  metrics?.requests.inc({ route: "/v1/messages", status: String(res.statusCode) });
+  metrics?.duration.observe({ route: "/v1/messages" }, reply.elapsedTime / 1000);
   return reply;
 }
 

@@ -59,7 +59,7 @@ export class Gateway {
     readonly cache: PolicyCache,
     readonly counters: CounterStore,
     private readonly prices: PriceTable,
-    private readonly options: { countersFailOpen?: boolean } = {},
+    private readonly options: { countersFailOpen?: boolean; onUsage?: (record: UsageRecord) => void } = {},
   ) {
     this.ledger = new BatchWriter((records) => deps.store.transaction((tx) => tx.usage.insertMany(records)));
     this.authAudit = new BatchWriter(async (events) => {
@@ -181,6 +181,7 @@ export class Gateway {
       created_at: a.startedAt.toISOString(),
     };
     await this.ledger.write(record);
+    this.options.onUsage?.(record);
     return record;
   }
 
