@@ -111,6 +111,10 @@ export interface Repos {
     /** Sum of `cost_micros` for a scope from `sinceIso` (inclusive). */
     sumCost(orgId: string, scope: { type: "organization" | "workspace" | "user" | "api_key"; id: string | null }, sinceIso: string): Promise<number>;
     list(orgId: string, filter: { apiKeyId?: string | undefined; from?: string | undefined; to?: string | undefined }, limit: number): Promise<UsageRecord[]>;
+    /** Aggregates of the per-minute rollups for reports. */
+    report(orgId: string, query: UsageReportQuery): Promise<UsageReportRow[]>;
+    /** Spend since `sinceIso` for many scopes at once (rollups; minute precision). */
+    sumCostByScope(orgId: string, scopeType: "api_key" | "workspace", ids: readonly string[], sinceIso: string): Promise<Map<string, number>>;
   };
   audit: {
     /** Appends one event to the hash chain; must run inside the caller's transaction. */
@@ -180,4 +184,38 @@ export interface CounterStore {
   /** Spent and reserved micro-USD of a counter, for tests and reports. */
   peek(spendCheckId: string): Promise<{ spentMicros: number; reservedMicros: number } | null>;
   close(): Promise<void>;
+}
+
+export const REPORT_DIMENSIONS = ["api_key_id", "workspace_id", "model", "service_tier", "inference_geo"] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+export interface UsageReportQuery {
+  /** Inclusive, minute precision: `YYYY-MM-DDTHH:MM`. */
+  startBucket: string;
+  /** Exclusive, minute precision. */
+  endBucket: string;
+  /** Length of the bucket key: 16 (minute), 13 (hour) or 10 (day). */
+  bucketChars: 16 | 13 | 10;
+  groupBy: readonly ReportDimension[];
+  apiKeyIds?: readonly string[] | undefined;
+  workspaceIds?: readonly string[] | undefined;
+  models?: readonly string[] | undefined;
+}
+
+export interface UsageReportRow {
+  bucket: string;
+  api_key_id: string | null;
+  workspace_id: string | null;
+  model: string | null;
+  service_tier: string | null;
+  inference_geo: string | null;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_5m_input_tokens: number;
+  cache_creation_1h_input_tokens: number;
+  cache_read_input_tokens: number;
+  web_search_requests: number;
+  cost_micros: number;
+  estimated_requests: number;
 }

@@ -17,6 +17,7 @@ import { registerOrganizationRoutes } from "./admin/organization/organization.ro
 import { registerUserRoutes } from "./admin/users/users.routes.js";
 import { registerWorkspaceRoutes } from "./admin/workspaces/workspaces.routes.js";
 import { registerRateLimitRoutes } from "./admin/rate-limits/rate-limits.routes.js";
+import { registerReportRoutes } from "./admin/reports/reports.routes.js";
 import { registerSpendLimitRoutes } from "./admin/spend-limits/spend-limits.routes.js";
 import { registerUpstreamCredentialRoutes } from "./admin/upstream-credentials/upstream-credentials.routes.js";
 import { type GatewayRoutesOptions, registerGatewayRoutes } from "./gateway/gateway.routes.js";
@@ -130,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
   registerSpendLimitRoutes(app, deps);
   registerRateLimitRoutes(app, deps);
   registerUpstreamCredentialRoutes(app, deps);
+  registerReportRoutes(app, deps);
   if (options.gateway) await registerGatewayRoutes(app as unknown as FastifyInstance, options.gateway);
   app.get("/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 

@@ -153,4 +153,40 @@ describe("data plane through the official SDKs", () => {
     expect(text).toMatch(/gatehouse_spend_micro_usd_total\{model="claude-sonnet-4-5",estimated="false"\} [1-9]/);
     expect(text).not.toContain(key.secret);
   });
+
+  it("usage and cost reports in both API generations match the ledger", async () => {
+    const records = await h.deps.store.usage.list(h.orgId, {}, 100_000);
+    const cost = records.reduce((a, r) => a + r.cost_micros, 0);
+    const output = records.reduce((a, r) => a + r.output_tokens, 0);
+    const day = h.clock.now().toISOString().slice(0, 10);
+    const usage = await ok(h, "GET", `/v1/organizations/usage_report/messages?starting_at=${day}T00:00:00Z&bucket_width=1d&limit=1&group_by[]=api_key_id`);
+    expect(usage.data).toHaveLength(1);
+    expect(usage.data[0].starting_at).toBe(`${day}T00:00:00Z`);
+    const perKey = usage.data[0].results;
+    expect(perKey.reduce((a: number, r: any) => a + r.output_tokens, 0)).toBe(output);
+    expect(perKey.find((r: any) => r.api_key_id === key.id)).toMatchObject({ model: null, workspace_id: null });
+    const hourly = await ok(h, "GET", `/v1/organizations/usage_report/messages?starting_at=${day}T00:00:00Z&bucket_width=1h&limit=24`);
+    expect(hourly.data).toHaveLength(24);
+    expect(hourly.next_page).toBeNull();
+    const costReport = await ok(h, "GET", `/v1/organizations/cost_report?starting_at=${day}T00:00:00Z&group_by[]=workspace_id&group_by[]=description`);
+    const totalCents = costReport.data.flatMap((b: any) => b.results).reduce((a: number, r: any) => a + Number(r.amount), 0);
+    expect(Math.round(totalCents * 10_000)).toBe(cost);
+    // SDK 1.x analytics client, with its report pagination.
+    const admin = new Anthropic({ baseURL, apiKey: h.adminKey, maxRetries: 0 });
+    let analyticsOutput = 0;
+    let rows = 0;
+    for await (const row of admin.beta.organization.analytics.usage.list({ starting_at: `${day}T00:00:00Z`, ending_at: `${day}T23:59:59Z`, time_bucket_width: "1h", group_by: ["model"], limit: 1 } as never)) {
+      analyticsOutput += (row as any).usage.output_tokens;
+      rows++;
+    }
+    expect(rows).toBeGreaterThan(1);
+    expect(analyticsOutput).toBe(output);
+    let analyticsCost = 0;
+    for await (const row of admin.beta.organization.analytics.cost.list({ starting_at: `${day}T00:00:00Z`, ending_at: `${day}T23:59:59Z`, time_bucket_width: "1d" } as never)) {
+      analyticsCost += Number((row as any).cost.amount);
+    }
+    expect(Math.round(analyticsCost * 10_000)).toBe(cost);
+    expect((await h.call("GET", "/v1/organizations/usage_report/messages?starting_at=nonsense")).status).toBe(400);
+    expect((await h.call("GET", `/v1/organizations/usage_report/messages?starting_at=${day}T00:00:00Z&bucket_width=1m&ending_at=2026-12-30T00:00:00Z`)).status).toBe(400);
+  });
 });

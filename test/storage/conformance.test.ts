@@ -270,4 +270,28 @@ describe.each(DIALECTS)("storage conformance: %s", (dialect) => {
     expect(seen).toEqual([[orgB]]);
     expect(await store.changedSince(seq)).toEqual({ orgIds: [orgB], seq: seq + 2 });
   });
+
+  it("usage rollups: per-minute aggregates, grouped reports at 1m/1h/1d, scope sums", async () => {
+    const rec = (n: number, minute: string, extra: Record<string, unknown>) => ({
+      id: `usage_r${n}`, org_id: orgB, workspace_id: "wrkspc_r", api_key_id: "apikey_r1", user_id: null, model: "claude-sonnet-4-5", request_id: `req_r${n}`,
+      upstream_request_id: null, status: 200, stream: false, input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 3, cache_creation_5m_input_tokens: 2,
+      cache_creation_1h_input_tokens: 1, cache_read_input_tokens: 4, web_search_requests: 0, service_tier: "standard", speed: null, inference_geo: null,
+      cost_micros: 100, price_estimated: false, uncharged_reason: null, latency_ms: 5, created_at: `2026-11-28T${minute}:30.000Z`, ...extra,
+    });
+    await store.transaction((tx) => tx.usage.insertMany([rec(1, "10:00", {}), rec(2, "10:00", {}), rec(3, "10:01", { api_key_id: "apikey_r2", model: "claude-haiku-4-5", price_estimated: true })]));
+    await store.transaction((tx) => tx.usage.insertMany([rec(4, "11:30", {}), rec(5, "10:00", {})]));
+    const q = { startBucket: "2026-11-28T00:00", endBucket: "2026-11-29T00:00", apiKeyIds: undefined };
+    const byMinute = await store.usage.report(orgB, { ...q, bucketChars: 16, groupBy: [] });
+    expect(byMinute.map((r) => [r.bucket, r.requests, r.cost_micros])).toEqual([["2026-11-28T10:00", 3, 300], ["2026-11-28T10:01", 1, 100], ["2026-11-28T11:30", 1, 100]]);
+    const byHourKey = await store.usage.report(orgB, { ...q, bucketChars: 13, groupBy: ["api_key_id", "model"] });
+    expect(byHourKey.map((r) => [r.bucket, r.api_key_id, r.model, r.requests, r.estimated_requests])).toEqual([
+      ["2026-11-28T10", "apikey_r1", "claude-sonnet-4-5", 3, 0], ["2026-11-28T10", "apikey_r2", "claude-haiku-4-5", 1, 1], ["2026-11-28T11", "apikey_r1", "claude-sonnet-4-5", 1, 0],
+    ].sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1]))));
+    const byDay = await store.usage.report(orgB, { ...q, bucketChars: 10, groupBy: ["service_tier", "inference_geo"], models: ["claude-sonnet-4-5"] });
+    expect(byDay).toEqual([{ bucket: "2026-11-28", api_key_id: null, workspace_id: null, model: null, service_tier: "standard", inference_geo: null, requests: 4, input_tokens: 40, output_tokens: 20,
+      cache_creation_5m_input_tokens: 8, cache_creation_1h_input_tokens: 4, cache_read_input_tokens: 16, web_search_requests: 0, cost_micros: 400, estimated_requests: 0 }]);
+    expect(await store.usage.report(orgA, { ...q, bucketChars: 10, groupBy: [] })).not.toContainEqual(expect.objectContaining({ bucket: "2026-11-28", cost_micros: 500 }));
+    const sums = await store.usage.sumCostByScope(orgB, "api_key", ["apikey_r1", "apikey_r2", "apikey_none"], "2026-11-28T10:01:00.000Z");
+    expect([...sums.entries()].sort()).toEqual([["apikey_r1", 100], ["apikey_r2", 100]]);
+  });
 });

@@ -31,6 +31,10 @@ const withCredential = async (h: Harness, org: Org, url: string) => {
 };
 
 export const MATRIX: Record<string, Entry> = {
+  "GET /v1/organizations/usage_report/messages": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/usage_report/messages?starting_at=2026-11-01T00:00:00Z" }) },
+  "GET /v1/organizations/cost_report": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/cost_report?starting_at=2026-11-01T00:00:00Z" }) },
+  "GET /v1/organizations/analytics/usage": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/analytics/usage?starting_at=2026-11-01T00:00:00Z" }) },
+  "GET /v1/organizations/analytics/cost": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/analytics/cost?starting_at=2026-11-01T00:00:00Z" }) },
   "GET /v1/organizations/settings": { allow: READ_ALL, make: async () => ({ method: "GET", url: "/v1/organizations/settings" }) },
   "POST /v1/organizations/settings": {
     allow: ["admin"],

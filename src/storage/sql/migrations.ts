@@ -193,6 +193,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("usage_user_time").on("usage_records").columns(["user_id", "created_at"]).execute();
       },
     },
+    "0003_usage_rollups": {
+      async up(db: Kysely<unknown>) {
+        // Per-minute aggregates of the ledger: reports read these, never the raw records.
+        await db.schema.createTable("usage_rollups")
+          .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("bucket", "text", (c) => c.notNull())
+          .addColumn("workspace_id", id, (c) => c.notNull())
+          .addColumn("api_key_id", id, (c) => c.notNull())
+          .addColumn("model", "text", (c) => c.notNull())
+          .addColumn("service_tier", "text", (c) => c.notNull())
+          .addColumn("inference_geo", "text", (c) => c.notNull())
+          .addColumn("requests", bigint, (c) => c.notNull())
+          .addColumn("input_tokens", bigint, (c) => c.notNull())
+          .addColumn("output_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_creation_5m_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_creation_1h_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("cache_read_input_tokens", bigint, (c) => c.notNull())
+          .addColumn("web_search_requests", bigint, (c) => c.notNull())
+          .addColumn("cost_micros", bigint, (c) => c.notNull())
+          .addColumn("estimated_requests", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("usage_rollups_pk", ["org_id", "bucket", "workspace_id", "api_key_id", "model", "service_tier", "inference_geo"])
+          .execute();
+      },
+    },
   };
 }
 

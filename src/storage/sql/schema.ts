@@ -43,6 +43,12 @@ export interface UsageRecordsTable {
   inference_geo: string | null; cost_micros: number; price_estimated: number; uncharged_reason: string | null; latency_ms: number; created_at: string;
 }
 
+export interface UsageRollupsTable {
+  org_id: string; bucket: string; workspace_id: string; api_key_id: string; model: string; service_tier: string; inference_geo: string;
+  requests: number; input_tokens: number; output_tokens: number; cache_creation_5m_input_tokens: number; cache_creation_1h_input_tokens: number;
+  cache_read_input_tokens: number; web_search_requests: number; cost_micros: number; estimated_requests: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -57,4 +63,5 @@ export interface Database {
   spend_limits: SpendLimitsTable;
   rate_limits: RateLimitsTable;
   usage_records: UsageRecordsTable;
+  usage_rollups: UsageRollupsTable;
 }

@@ -320,6 +320,67 @@ function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => v
         for (let i = 0; i < records.length; i += 500) {
           await db.insertInto("usage_records").values(records.slice(i, i + 500).map((r) => ({ ...r, stream: r.stream ? 1 : 0, price_estimated: r.price_estimated ? 1 : 0 }))).execute();
         }
+        const rollups = new Map<string, Database["usage_rollups"]>();
+        for (const r of records) {
+          const row = {
+            org_id: r.org_id, bucket: r.created_at.slice(0, 16), workspace_id: r.workspace_id, api_key_id: r.api_key_id, model: r.model,
+            service_tier: r.service_tier ?? "", inference_geo: r.inference_geo ?? "",
+          };
+          const key = JSON.stringify(row);
+          const acc = rollups.get(key) ?? { ...row, requests: 0, input_tokens: 0, output_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, cache_read_input_tokens: 0, web_search_requests: 0, cost_micros: 0, estimated_requests: 0 };
+          acc.requests += 1;
+          acc.input_tokens += r.input_tokens;
+          acc.output_tokens += r.output_tokens;
+          acc.cache_creation_5m_input_tokens += r.cache_creation_5m_input_tokens;
+          acc.cache_creation_1h_input_tokens += r.cache_creation_1h_input_tokens;
+          acc.cache_read_input_tokens += r.cache_read_input_tokens;
+          acc.web_search_requests += r.web_search_requests;
+          acc.cost_micros += r.cost_micros;
+          acc.estimated_requests += r.price_estimated ? 1 : 0;
+          rollups.set(key, acc);
+        }
+        const sums = ["requests", "input_tokens", "output_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests", "cost_micros", "estimated_requests"] as const;
+        for (const row of rollups.values()) {
+          await db.insertInto("usage_rollups").values(row)
+            .onConflict((oc) => oc.columns(["org_id", "bucket", "workspace_id", "api_key_id", "model", "service_tier", "inference_geo"])
+              .doUpdateSet(Object.fromEntries(sums.map((c) => [c, sql`${sql.ref(`usage_rollups.${c}`)} + ${sql.ref(`excluded.${c}`)}`])) as never))
+            .execute();
+        }
+      },
+      async report(orgId, q) {
+        const bucketExpr = sql<string>`substr(bucket, 1, ${sql.lit(q.bucketChars)})`;
+        let query = db.selectFrom("usage_rollups").where("org_id", "=", orgId).where("bucket", ">=", q.startBucket).where("bucket", "<", q.endBucket);
+        if (q.apiKeyIds && q.apiKeyIds.length > 0) query = query.where("api_key_id", "in", [...q.apiKeyIds]);
+        if (q.workspaceIds && q.workspaceIds.length > 0) query = query.where("workspace_id", "in", [...q.workspaceIds]);
+        if (q.models && q.models.length > 0) query = query.where("model", "in", [...q.models]);
+        const sum = (c: string) => sql<number>`sum(${sql.ref(c)})`;
+        const rows = await query.select([
+          bucketExpr.as("b"),
+          ...q.groupBy.map((d) => sql.ref(d).as(d)),
+          sum("requests").as("requests"), sum("input_tokens").as("input_tokens"), sum("output_tokens").as("output_tokens"),
+          sum("cache_creation_5m_input_tokens").as("cache_creation_5m_input_tokens"), sum("cache_creation_1h_input_tokens").as("cache_creation_1h_input_tokens"),
+          sum("cache_read_input_tokens").as("cache_read_input_tokens"), sum("web_search_requests").as("web_search_requests"),
+          sum("cost_micros").as("cost_micros"), sum("estimated_requests").as("estimated_requests"),
+        ] as never).groupBy([bucketExpr, ...q.groupBy.map((d) => sql.ref(d))] as never).orderBy(bucketExpr as never).execute() as Record<string, unknown>[];
+        return rows.map((r) => {
+          const dim = (d: string) => (q.groupBy.includes(d as never) ? (r[d] === "" ? null : (r[d] as string)) : null);
+          return {
+            bucket: r.b as string, api_key_id: dim("api_key_id"), workspace_id: dim("workspace_id"), model: dim("model"), service_tier: dim("service_tier"), inference_geo: dim("inference_geo"),
+            requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens),
+            cache_creation_5m_input_tokens: Number(r.cache_creation_5m_input_tokens), cache_creation_1h_input_tokens: Number(r.cache_creation_1h_input_tokens),
+            cache_read_input_tokens: Number(r.cache_read_input_tokens), web_search_requests: Number(r.web_search_requests),
+            cost_micros: Number(r.cost_micros), estimated_requests: Number(r.estimated_requests),
+          };
+        });
+      },
+      async sumCostByScope(orgId, scopeType, ids, sinceIso) {
+        const out = new Map<string, number>();
+        if (ids.length === 0) return out;
+        const col = scopeType === "api_key" ? "api_key_id" : "workspace_id";
+        const rows = await db.selectFrom("usage_rollups").select([sql.ref(col).as("id"), sql<number>`sum(cost_micros)`.as("total")] as never)
+          .where("org_id", "=", orgId).where(col, "in", [...ids]).where("bucket", ">=", sinceIso.slice(0, 16)).groupBy(sql.ref(col) as never).execute() as unknown as { id: string; total: number }[];
+        for (const r of rows) out.set(r.id, Number(r.total));
+        return out;
       },
       async sumCost(orgId, scope, sinceIso) {
         let q = db.selectFrom("usage_records").select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_micros"), eb.val(0)).as("total"))
