@@ -142,3 +142,39 @@ export async function effectiveSpend(deps: ServiceDeps, ctx: Ctx): Promise<Effec
 }
 
 export { microsToCentsString };
+
+export interface MonthToDate {
+  spentMicros: number;
+  /** The scope's own monthly limit in cents, or null. */
+  limitCents: number | null;
+}
+
+/**
+ * Month-to-date spend (from the rollups) and the monthly limit of many keys, workspaces or the
+ * organization at once, for the objects' `spend` field.
+ */
+export async function monthToDate(deps: ServiceDeps, orgId: string, scopeType: "api_key" | "workspace" | "organization", ids: readonly string[]): Promise<Map<string, MonthToDate>> {
+  const start = periodWindow("monthly", deps.clock.now()).start.toISOString();
+  const limits = (await deps.store.spendLimits.listAll(orgId)).filter((l) => l.scope_type === scopeType && l.period === "monthly");
+  const sums = scopeType === "organization"
+    ? new Map([[orgId, await deps.store.usage.sumCost(orgId, { type: "organization", id: null }, start)]])
+    : await deps.store.usage.sumCostByScope(orgId, scopeType, ids, start);
+  const out = new Map<string, MonthToDate>();
+  for (const id of ids) {
+    const limit = limits.find((l) => (scopeType === "organization" ? l.scope_id === null : l.scope_id === id));
+    out.set(id, { spentMicros: sums.get(id) ?? 0, limitCents: limit?.amount_cents ?? null });
+  }
+  return out;
+}
+
+/** The `spend` field of keys, workspaces and the organization: cents as decimal strings. */
+export function presentMonthToDate(m: MonthToDate | undefined) {
+  const spent = m?.spentMicros ?? 0;
+  const limit = m?.limitCents ?? null;
+  return {
+    period: "monthly" as const,
+    month_to_date_spend: microsToCentsString(spent),
+    monthly_limit: limit === null ? null : String(limit),
+    remaining_budget: limit === null ? null : microsToCentsString(Math.max(0, limit * 10_000 - spent)),
+  };
+}

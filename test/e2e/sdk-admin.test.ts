@@ -26,7 +26,7 @@ describe("official SDK admin client against a running gateway", () => {
   afterAll(async () => server.stop());
 
   it("retrieves the organization", async () => {
-    expect(await client.beta.organization.retrieve()).toEqual({ id: orgId, type: "organization", name: "Gatehouse" });
+    expect(await client.beta.organization.retrieve()).toMatchObject({ id: orgId, type: "organization", name: "Gatehouse", spend: { month_to_date_spend: "0", monthly_limit: null } });
   });
 
   it("builds the seed structure and pages through it with the SDK's helpers", async () => {

@@ -189,4 +189,20 @@ describe("data plane through the official SDKs", () => {
     expect((await h.call("GET", "/v1/organizations/usage_report/messages?starting_at=nonsense")).status).toBe(400);
     expect((await h.call("GET", `/v1/organizations/usage_report/messages?starting_at=${day}T00:00:00Z&bucket_width=1m&ending_at=2026-12-30T00:00:00Z`)).status).toBe(400);
   });
+
+  it("keys, workspaces and the organization show month-to-date spend and remaining budget", async () => {
+    await ok(h, "POST", "/v1/organizations/spend_limits", { scope: { type: "workspace", workspace_id: ws }, amount: "100000", period: "monthly" });
+    const records = await h.deps.store.usage.list(h.orgId, { apiKeyId: key.id }, 100_000);
+    const keySpent = records.reduce((a, r) => a + r.cost_micros, 0);
+    const k = await ok(h, "GET", `/v1/organizations/api_keys/${key.id}`);
+    expect(Math.round(Number(k.spend.month_to_date_spend) * 10_000)).toBe(keySpent);
+    expect(k.spend.monthly_limit).toBeNull();
+    const w = await ok(h, "GET", `/v1/organizations/workspaces/${ws}`);
+    expect(w.spend.monthly_limit).toBe("100000");
+    expect(Number(w.spend.remaining_budget)).toBeCloseTo(100000 - Number(w.spend.month_to_date_spend), 4);
+    const me = await ok(h, "GET", "/v1/organizations/me");
+    expect(Number(me.spend.month_to_date_spend)).toBeGreaterThanOrEqual(Number(w.spend.month_to_date_spend));
+    const listed = await ok(h, "GET", "/v1/organizations/api_keys?limit=100");
+    expect(listed.data.find((x: any) => x.id === key.id).spend).toEqual(k.spend);
+  });
 });

@@ -76,3 +76,8 @@ export function toCursorPage<T>(items: T[], q: { page?: string | undefined; limi
   const hasMore = end < items.length;
   return { data, has_more: hasMore, next_page: hasMore ? `page_${end}` : null };
 }
+
+/** Month-to-date spend of a key, workspace or organization (cents as decimal strings). */
+export const SpendSchema = Type.Object({
+  period: Type.Literal("monthly"), month_to_date_spend: Type.String(), monthly_limit: Nullable(Type.String()), remaining_budget: Nullable(Type.String()),
+});

@@ -3,7 +3,8 @@ import { type ApiKey, effectiveKeyStatus } from "../../../core/domain.js";
 import { createApiKey, getApiKey, listApiKeys, updateApiKey } from "../../../services/api-keys.js";
 import type { ServiceDeps } from "../../../services/context.js";
 import { type App, ctx } from "../../app.js";
-import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, Timestamp, idOf, pageRequest, toPage } from "../../http/schemas.js";
+import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, SpendSchema, Timestamp, idOf, pageRequest, toPage } from "../../http/schemas.js";
+import { monthToDate, presentMonthToDate } from "../../../services/spend-limits.js";
 
 const Models = Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }));
 const Cidrs = Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 }));
@@ -17,6 +18,7 @@ export const ApiKeySchema = Type.Object({
   principal: Nullable(Type.Object({ type: Type.Literal("user_actor"), user_id: Type.String() })),
   owner_user_id: Nullable(Type.String()), tier: Type.Integer(), allowed_models: Models, allowed_cidrs: Cidrs,
   last_used_at: Nullable(Type.String()), rotated_from: Nullable(Type.String()), rotated_to: Nullable(Type.String()),
+  spend: Type.Optional(SpendSchema),
 });
 
 export function presentApiKey(now: Date) {
@@ -58,13 +60,21 @@ export function registerApiKeyRoutes(app: App, deps: ServiceDeps): void {
     },
   }, async (request) => {
     const q = request.query;
-    const result = await listApiKeys(deps, ctx(request), { status: q.status, workspaceId: q.workspace_id, createdByUserId: q.created_by_user_id }, pageRequest(q));
-    return toPage(result, presentApiKey(deps.clock.now()), idOf);
+    const c = ctx(request);
+    const result = await listApiKeys(deps, c, { status: q.status, workspaceId: q.workspace_id, createdByUserId: q.created_by_user_id }, pageRequest(q));
+    const spend = await monthToDate(deps, c.principal.orgId, "api_key", result.data.map((k) => k.id));
+    const present = presentApiKey(deps.clock.now());
+    return toPage(result, (k) => ({ ...present(k), spend: presentMonthToDate(spend.get(k.id)) }), idOf);
   });
   app.get("/v1/organizations/api_keys/:api_key_id", {
     config: { access: "api_keys:read" },
     schema: { tags: ["api keys"], params: Params, response: { 200: ApiKeySchema } },
-  }, async (request) => presentApiKey(deps.clock.now())(await getApiKey(deps, ctx(request), request.params.api_key_id)));
+  }, async (request) => {
+    const c = ctx(request);
+    const key = await getApiKey(deps, c, request.params.api_key_id);
+    const spend = await monthToDate(deps, c.principal.orgId, "api_key", [key.id]);
+    return { ...presentApiKey(deps.clock.now())(key), spend: presentMonthToDate(spend.get(key.id)) };
+  });
   app.post("/v1/organizations/api_keys/:api_key_id", {
     config: { access: "api_keys:write" },
     schema: {

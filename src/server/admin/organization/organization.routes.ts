@@ -1,18 +1,21 @@
 import { Type } from "typebox";
 import { getOrganization, getSettings, updateSettings } from "../../../services/organization.js";
-import { Body } from "../../http/schemas.js";
+import { Body, SpendSchema } from "../../http/schemas.js";
+import { monthToDate, presentMonthToDate } from "../../../services/spend-limits.js";
 import type { ServiceDeps } from "../../../services/context.js";
 import { type App, ctx } from "../../app.js";
 
-export const OrganizationSchema = Type.Object({ id: Type.String(), type: Type.Literal("organization"), name: Type.String() });
+export const OrganizationSchema = Type.Object({ id: Type.String(), type: Type.Literal("organization"), name: Type.String(), spend: Type.Optional(SpendSchema) });
 
 export function registerOrganizationRoutes(app: App, deps: ServiceDeps): void {
   app.get("/v1/organizations/me", {
     config: { access: "organization:read" },
     schema: { tags: ["organization"], response: { 200: OrganizationSchema } },
   }, async (request) => {
-    const org = await getOrganization(deps, ctx(request));
-    return { id: org.id, type: "organization" as const, name: org.name };
+    const c = ctx(request);
+    const org = await getOrganization(deps, c);
+    const spend = await monthToDate(deps, org.id, "organization", [org.id]);
+    return { id: org.id, type: "organization" as const, name: org.name, spend: presentMonthToDate(spend.get(org.id)) };
   });
   const SettingsSchema = Type.Object({ type: Type.Literal("organization_settings"), unpriced_models: Type.String() });
   app.get("/v1/organizations/settings", {

@@ -3,7 +3,8 @@ import type { Workspace } from "../../../core/domain.js";
 import type { ServiceDeps } from "../../../services/context.js";
 import { archiveWorkspace, createWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from "../../../services/workspaces.js";
 import { type App, ctx } from "../../app.js";
-import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, idOf, pageRequest, toPage } from "../../http/schemas.js";
+import { Body, Id, Name, Nullable, PageOf, PageQueryProps, Query, SpendSchema, idOf, pageRequest, toPage } from "../../http/schemas.js";
+import { monthToDate, presentMonthToDate } from "../../../services/spend-limits.js";
 
 const Environment = Type.String({ minLength: 1, maxLength: 32, pattern: "^[a-z][a-z0-9_-]*$" });
 const Color = Type.String({ pattern: "^#[0-9a-fA-F]{6}$" });
@@ -20,6 +21,7 @@ export const WorkspaceSchema = Type.Object({
   created_at: Type.String(), archived_at: Nullable(Type.String()), tags: Type.Record(Type.String(), Type.String()),
   data_residency: Type.Object({ workspace_geo: Type.String(), allowed_inference_geos: Type.String(), default_inference_geo: Type.String() }),
   compartment_id: Nullable(Type.String()), external_key_id: Nullable(Type.String()), user_profile_id: Nullable(Type.String()),
+  spend: Type.Optional(SpendSchema),
 });
 
 export function presentWorkspace(w: Workspace) {
@@ -47,12 +49,20 @@ export function registerWorkspaceRoutes(app: App, deps: ServiceDeps): void {
     },
   }, async (request) => {
     const q = request.query;
-    return toPage(await listWorkspaces(deps, ctx(request), { includeArchived: q.include_archived ?? false, ids: q.ids }, pageRequest(q)), presentWorkspace, idOf);
+    const c = ctx(request);
+    const result = await listWorkspaces(deps, c, { includeArchived: q.include_archived ?? false, ids: q.ids }, pageRequest(q));
+    const spend = await monthToDate(deps, c.principal.orgId, "workspace", result.data.map((w) => w.id));
+    return toPage(result, (w) => ({ ...presentWorkspace(w), spend: presentMonthToDate(spend.get(w.id)) }), idOf);
   });
   app.get("/v1/organizations/workspaces/:workspace_id", {
     config: { access: "workspaces:read" },
     schema: { tags: ["workspaces"], params: Params, response: { 200: WorkspaceSchema } },
-  }, async (request) => presentWorkspace(await getWorkspace(deps, ctx(request), request.params.workspace_id)));
+  }, async (request) => {
+    const c = ctx(request);
+    const w = await getWorkspace(deps, c, request.params.workspace_id);
+    const spend = await monthToDate(deps, c.principal.orgId, "workspace", [w.id]);
+    return { ...presentWorkspace(w), spend: presentMonthToDate(spend.get(w.id)) };
+  });
   app.post("/v1/organizations/workspaces/:workspace_id", {
     config: { access: "workspaces:update" },
     schema: { tags: ["workspaces"], params: Params, body: Body({ name: Type.Optional(Name), display_color: Type.Optional(Color), tags: Type.Optional(Tags) }), response: { 200: WorkspaceSchema } },
