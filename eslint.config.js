@@ -4,6 +4,10 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", ".gatehouse/**"] },
   js.configs.recommended,
+  {
+    files: ["bench/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", Buffer: "readonly", console: "readonly", setTimeout: "readonly", fetch: "readonly", URL: "readonly" } },
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -23,7 +23,7 @@ export async function openStore(config: Pick<Config, "storage">): Promise<SqlSto
     store = new SqlStore(openPostgres(config.storage.url));
   } else {
     if (config.storage.path !== ":memory:") mkdirSync(dirname(config.storage.path), { recursive: true, mode: 0o700 });
-    store = new SqlStore(openSqlite(config.storage.path));
+    store = new SqlStore(openSqlite(config.storage.path, { synchronous: config.storage.synchronous }));
   }
   await store.migrate();
   return store;

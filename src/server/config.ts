@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { DEFAULT_NAME_RULE, type NameRule } from "../core/names.js";
 
-export type StorageConfig = { driver: "sqlite"; path: string } | { driver: "postgres"; url: string };
+export type StorageConfig = { driver: "sqlite"; path: string; synchronous: "full" | "normal" } | { driver: "postgres"; url: string };
 
 /** Secrets come from the environment, or (embedded mode only) from generated files in the data dir. */
 export type SecretsConfig = { source: "env"; hashKey: Buffer; encryptionKey: Buffer } | { source: "data_dir" };
@@ -74,7 +74,9 @@ export function loadConfig(env: Env): Readonly<Config> {
   const dataDir = resolve(env.GATEHOUSE_DATA_DIR || "./.gatehouse");
   const dbUrl = env.GATEHOUSE_DATABASE_URL || "";
   if (dbUrl !== "" && !/^postgres(ql)?:\/\//.test(dbUrl)) throw new ConfigError("GATEHOUSE_DATABASE_URL must be a postgres:// URL (unset it for embedded SQLite)");
-  const storage: StorageConfig = dbUrl ? { driver: "postgres", url: dbUrl } : { driver: "sqlite", path: resolve(dataDir, "gatehouse.db") };
+  const sync = env.GATEHOUSE_SQLITE_SYNCHRONOUS || "full";
+  if (sync !== "full" && sync !== "normal") throw new ConfigError("GATEHOUSE_SQLITE_SYNCHRONOUS must be full or normal");
+  const storage: StorageConfig = dbUrl ? { driver: "postgres", url: dbUrl } : { driver: "sqlite", path: resolve(dataDir, "gatehouse.db"), synchronous: sync };
   const hashKey = secretVar(env, "GATEHOUSE_HASH_KEY");
   const encryptionKey = secretVar(env, "GATEHOUSE_ENCRYPTION_KEY");
   let secrets: SecretsConfig;

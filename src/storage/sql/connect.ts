@@ -25,11 +25,15 @@ export interface Connection {
   dialect: Dialect;
 }
 
-/** Opens SQLite at `path` (":memory:" allowed) in WAL mode with full fsync on commit. */
-export function openSqlite(path: string): Connection {
+/**
+ * Opens SQLite at `path` (":memory:" allowed) in WAL mode. `full` (default) fsyncs every commit:
+ * a committed usage record or audit event survives a power cut. `normal` skips that fsync: commits
+ * survive a crash of the process but the last ones may be lost on a power cut; it is faster.
+ */
+export function openSqlite(path: string, options: { synchronous?: "full" | "normal" } = {}): Connection {
   const database = new BetterSqlite3(path);
   database.pragma("journal_mode = WAL");
-  database.pragma("synchronous = FULL");
+  database.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) }), dialect: "sqlite" };
