@@ -72,13 +72,20 @@ describe("limits and failure paths", () => {
       { "x-api-key": good.secret, "anthropic-workspace-id": "wrkspc_other" }, { "x-api-key": h.adminKey }, { authorization: `Bearer ${revoked.secret}` },
     ];
     const bodies = new Set<string>();
+    const requestIds: string[] = [];
     for (const headers of cases) {
       const res = await fetch(`${baseURL}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: body(false) });
       expect(res.status).toBe(401);
       const text = await res.text();
+      requestIds.push(res.headers.get("request-id") ?? "");
       bodies.add(text.replace(res.headers.get("request-id") ?? "", "REQ"));
     }
     expect([...bodies]).toEqual(['{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"REQ"}']);
+    // A1 on the data plane: each failure is audited once (written in the background, off the response path).
+    await new Promise((r) => setTimeout(r, 200));
+    const rows = await h.deps.store.connection.db.selectFrom("audit_events").select(["request_id", "action", "reason"]).where("request_id", "in", requestIds).execute();
+    expect(rows).toHaveLength(cases.length);
+    expect(new Set(rows.map((r) => r.reason))).toEqual(new Set(["missing", "malformed", "revoked", "expired", "wrong_workspace", "wrong_kind"]));
   });
 
   it("B1: 64 concurrent streams against a budget of 10 worst cases, 100 trials: never a micro-dollar over", async () => {
