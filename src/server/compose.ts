@@ -15,6 +15,7 @@ import type { CounterStore } from "../core/ports.js";
 import { Upstream } from "./gateway/upstream.js";
 import { loadPrices } from "./prices.js";
 import { Metrics } from "./metrics.js";
+import { WorkerLedgerSink, ledgerWorkerAvailable } from "../storage/sql/ledger-sink.js";
 
 /** Opens the configured store and runs migrations. */
 export async function openStore(config: Pick<Config, "storage">): Promise<SqlStore> {
@@ -58,12 +59,19 @@ export async function composeDataPlane(config: Readonly<Config>, deps: ServiceDe
     counters = new MemoryCounterStore();
   }
   const metrics = new Metrics();
-  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile), { countersFailOpen: config.countersFailureMode === "open", onUsage: (r) => metrics.recordUsage(r) });
+  // SQLite commits block their thread for the fsync: the ledger gets its own thread and connection.
+  const sink = config.storage.driver === "sqlite" && config.storage.path !== ":memory:" && ledgerWorkerAvailable() ? new WorkerLedgerSink(config.storage.path, config.storage.synchronous) : null;
+  const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile), {
+    countersFailOpen: config.countersFailureMode === "open",
+    onUsage: (r) => metrics.recordUsage(r),
+    ...(sink ? { ledgerSink: sink.write } : {}),
+  });
   const upstream = new Upstream({ url: config.upstreamUrl, timeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs });
   return {
     gateway, upstream, metrics, bodyLimitBytes: config.inferenceBodyLimitBytes,
     close: async () => {
       await gateway.close();
+      await sink?.close();
       await counters.close();
       await bus?.close();
       await upstream.close();

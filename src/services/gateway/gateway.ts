@@ -59,9 +59,14 @@ export class Gateway {
     readonly cache: PolicyCache,
     readonly counters: CounterStore,
     private readonly prices: PriceTable,
-    private readonly options: { countersFailOpen?: boolean; onUsage?: (record: UsageRecord) => void } = {},
+    private readonly options: {
+      countersFailOpen?: boolean;
+      onUsage?: (record: UsageRecord) => void;
+      /** Where ledger batches go; by default the store, in one transaction per batch. */
+      ledgerSink?: (records: UsageRecord[]) => Promise<void>;
+    } = {},
   ) {
-    this.ledger = new BatchWriter((records) => deps.store.transaction((tx) => tx.usage.insertMany(records)));
+    this.ledger = new BatchWriter(options.ledgerSink ?? ((records) => deps.store.transaction((tx) => tx.usage.insertMany(records))));
     this.authAudit = new BatchWriter(async (events) => {
       await deps.store.transaction(async (tx) => {
         for (const e of events) await tx.audit.append(e, deps.clock.now());

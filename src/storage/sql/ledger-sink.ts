@@ -1,0 +1,48 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { UsageRecord } from "../../core/domain.js";
+
+const WORKER_URL = new URL("./ledger-worker.js", import.meta.url);
+
+/** Whether the compiled worker is present (it is not when running from TypeScript sources). */
+export function ledgerWorkerAvailable(): boolean {
+  return existsSync(fileURLToPath(WORKER_URL));
+}
+
+/** Writes ledger batches through the worker thread (SQLite only); resolves when committed. */
+export class WorkerLedgerSink {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private next = 0;
+
+  constructor(path: string, synchronous: "full" | "normal") {
+    this.worker = new Worker(WORKER_URL, { workerData: { path, synchronous } });
+    this.worker.on("message", (m: { id: number; ok: boolean; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve();
+      else p.reject(new Error(m.error ?? "ledger write failed"));
+    });
+    this.worker.on("error", (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+    this.worker.unref();
+  }
+
+  write = (records: UsageRecord[]): Promise<void> => {
+    const id = ++this.next;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, records });
+    });
+  };
+
+  async close(): Promise<void> {
+    this.worker.postMessage({ close: true });
+    await new Promise((r) => setTimeout(r, 50));
+    await this.worker.terminate();
+  }
+}
