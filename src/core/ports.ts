@@ -108,7 +108,7 @@ export interface Repos {
   };
   usage: {
     insertMany(records: readonly UsageRecord[]): Promise<void>;
-    /** Sum of `cost_micros` for a scope from `sinceIso` (inclusive). */
+    /** Sum of `cost_micros` for a scope from `sinceIso` (inclusive, minute precision; exact for the midnight-aligned spend windows). */
     sumCost(orgId: string, scope: { type: "organization" | "workspace" | "user" | "api_key"; id: string | null }, sinceIso: string): Promise<number>;
     list(orgId: string, filter: { apiKeyId?: string | undefined; from?: string | undefined; to?: string | undefined }, limit: number): Promise<UsageRecord[]>;
     /** Aggregates of the per-minute rollups for reports. */

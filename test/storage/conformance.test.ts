@@ -248,13 +248,17 @@ describe.each(DIALECTS)("storage conformance: %s", (dialect) => {
       id: `usage_${n}`, org_id: orgA, workspace_id: "wrkspc_u", api_key_id: "apikey_u", user_id: null, model: "claude-sonnet-4-5", request_id: `req_${n}`,
       upstream_request_id: null, status: 200, stream: n % 2 === 0, input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 0, cache_creation_5m_input_tokens: 0,
       cache_creation_1h_input_tokens: 0, cache_read_input_tokens: 0, web_search_requests: 0, service_tier: "standard", speed: null, inference_geo: null,
-      cost_micros: 1_000_003, price_estimated: false, uncharged_reason: null, latency_ms: 12, created_at: iso(n), ...extra,
+      cost_micros: 1_000_003, price_estimated: false, uncharged_reason: null, latency_ms: 12, created_at: iso(n * 60_000), ...extra,
     });
     const records = Array.from({ length: 1200 }, (_, i) => rec(i, i % 3 === 0 ? { user_id: "user_u", api_key_id: "apikey_v" } : {}));
     await store.usage.insertMany(records);
     expect(await store.usage.sumCost(orgA, { type: "organization", id: null }, iso(0))).toBe(1200 * 1_000_003);
     expect(await store.usage.sumCost(orgA, { type: "user", id: "user_u" }, iso(0))).toBe(400 * 1_000_003);
-    expect(await store.usage.sumCost(orgA, { type: "api_key", id: "apikey_u" }, iso(600))).toBe(400 * 1_000_003);
+    expect(await store.usage.sumCost(orgA, { type: "api_key", id: "apikey_u" }, iso(600 * 60_000))).toBe(400 * 1_000_003);
+    // Hour- and day-aligned windows read the coarser rollups and agree.
+    expect(await store.usage.sumCost(orgA, { type: "api_key", id: "apikey_u" }, iso(600 * 60_000 - 0))).toBe(await store.usage.sumCost(orgA, { type: "api_key", id: "apikey_u" }, "2026-11-01T10:00:00.000Z"));
+    expect(await store.usage.sumCost(orgA, { type: "organization", id: null }, "2026-11-01T00:00:00.000Z")).toBe(1200 * 1_000_003);
+    expect(await store.usage.sumCost(orgA, { type: "organization", id: null }, "2026-11-01T19:00:00.000Z")).toBe(60 * 1_000_003);
     expect(await store.usage.sumCost(orgB, { type: "organization", id: null }, iso(0))).toBe(0);
     const listed = await store.usage.list(orgA, { apiKeyId: "apikey_v" }, 2);
     expect(listed.map((r) => [r.id, r.stream, r.price_estimated])).toEqual([["usage_0", true, false], ["usage_3", false, false]]);

@@ -195,12 +195,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     "0003_usage_rollups": {
       async up(db: Kysely<unknown>) {
-        // Per-minute aggregates of the ledger: reports read these, never the raw records.
+        // Aggregates of the ledger at three widths (1m, 1h, 1d), written in the ledger's
+        // transaction: reports and period-to-date sums read these, never the raw records.
         await db.schema.createTable("usage_rollups")
           .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("width", "text", (c) => c.notNull())
           .addColumn("bucket", "text", (c) => c.notNull())
           .addColumn("workspace_id", id, (c) => c.notNull())
           .addColumn("api_key_id", id, (c) => c.notNull())
+          .addColumn("user_id", id, (c) => c.notNull())
           .addColumn("model", "text", (c) => c.notNull())
           .addColumn("service_tier", "text", (c) => c.notNull())
           .addColumn("inference_geo", "text", (c) => c.notNull())
@@ -213,8 +216,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("web_search_requests", bigint, (c) => c.notNull())
           .addColumn("cost_micros", bigint, (c) => c.notNull())
           .addColumn("estimated_requests", bigint, (c) => c.notNull())
-          .addPrimaryKeyConstraint("usage_rollups_pk", ["org_id", "bucket", "workspace_id", "api_key_id", "model", "service_tier", "inference_geo"])
+          .addPrimaryKeyConstraint("usage_rollups_pk", ["org_id", "width", "bucket", "workspace_id", "api_key_id", "user_id", "model", "service_tier", "inference_geo"])
           .execute();
+        await db.schema.createIndex("usage_rollups_key").on("usage_rollups").columns(["org_id", "width", "api_key_id", "bucket"]).execute();
+        await db.schema.createIndex("usage_rollups_workspace").on("usage_rollups").columns(["org_id", "width", "workspace_id", "bucket"]).execute();
+        await db.schema.createIndex("usage_rollups_user").on("usage_rollups").columns(["org_id", "width", "user_id", "bucket"]).execute();
       },
     },
   };

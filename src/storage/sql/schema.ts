@@ -44,7 +44,7 @@ export interface UsageRecordsTable {
 }
 
 export interface UsageRollupsTable {
-  org_id: string; bucket: string; workspace_id: string; api_key_id: string; model: string; service_tier: string; inference_geo: string;
+  org_id: string; width: string; bucket: string; workspace_id: string; api_key_id: string; user_id: string; model: string; service_tier: string; inference_geo: string;
   requests: number; input_tokens: number; output_tokens: number; cache_creation_5m_input_tokens: number; cache_creation_1h_input_tokens: number;
   cache_read_input_tokens: number; web_search_requests: number; cost_micros: number; estimated_requests: number;
 }

@@ -65,6 +65,19 @@ const asInvite = (r: Database["invites"]): Invite => r as Invite;
 const asMember = (r: Database["workspace_members"]): WorkspaceMember => r as WorkspaceMember;
 const asAdminKey = (r: Database["admin_keys"]): AdminKey => r as AdminKey;
 
+/** The three rollup widths and the length of their bucket keys. */
+const ROLLUP_WIDTHS = [["1m", 16], ["1h", 13], ["1d", 10]] as const;
+
+/**
+ * The coarsest rollup width that sums exactly from `sinceIso`: days from a midnight, hours from a
+ * full hour, minutes otherwise (rounded down to the minute).
+ */
+function rollupWindow(sinceIso: string): ["1m" | "1h" | "1d", string] {
+  if (sinceIso.slice(11, 23) === "00:00:00.000") return ["1d", sinceIso.slice(0, 10)];
+  if (sinceIso.slice(14, 23) === "00:00.000") return ["1h", sinceIso.slice(0, 13)];
+  return ["1m", sinceIso.slice(0, 16)];
+}
+
 function jsonOrNull(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
@@ -321,10 +334,10 @@ function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => v
           await db.insertInto("usage_records").values(records.slice(i, i + 500).map((r) => ({ ...r, stream: r.stream ? 1 : 0, price_estimated: r.price_estimated ? 1 : 0 }))).execute();
         }
         const rollups = new Map<string, Database["usage_rollups"]>();
-        for (const r of records) {
+        for (const r of records) for (const [width, chars] of ROLLUP_WIDTHS) {
           const row = {
-            org_id: r.org_id, bucket: r.created_at.slice(0, 16), workspace_id: r.workspace_id, api_key_id: r.api_key_id, model: r.model,
-            service_tier: r.service_tier ?? "", inference_geo: r.inference_geo ?? "",
+            org_id: r.org_id, width, bucket: r.created_at.slice(0, chars), workspace_id: r.workspace_id, api_key_id: r.api_key_id, user_id: r.user_id ?? "",
+            model: r.model, service_tier: r.service_tier ?? "", inference_geo: r.inference_geo ?? "",
           };
           const key = JSON.stringify(row);
           const acc = rollups.get(key) ?? { ...row, requests: 0, input_tokens: 0, output_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, cache_read_input_tokens: 0, web_search_requests: 0, cost_micros: 0, estimated_requests: 0 };
@@ -342,14 +355,17 @@ function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => v
         const sums = ["requests", "input_tokens", "output_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests", "cost_micros", "estimated_requests"] as const;
         for (const row of rollups.values()) {
           await db.insertInto("usage_rollups").values(row)
-            .onConflict((oc) => oc.columns(["org_id", "bucket", "workspace_id", "api_key_id", "model", "service_tier", "inference_geo"])
+            .onConflict((oc) => oc.columns(["org_id", "width", "bucket", "workspace_id", "api_key_id", "user_id", "model", "service_tier", "inference_geo"])
               .doUpdateSet(Object.fromEntries(sums.map((c) => [c, sql`${sql.ref(`usage_rollups.${c}`)} + ${sql.ref(`excluded.${c}`)}`])) as never))
             .execute();
         }
       },
       async report(orgId, q) {
+        // Read the coarsest rollups that still resolve the requested buckets.
+        const width = q.bucketChars === 10 ? "1d" : q.bucketChars === 13 ? "1h" : "1m";
         const bucketExpr = sql<string>`substr(bucket, 1, ${sql.lit(q.bucketChars)})`;
-        let query = db.selectFrom("usage_rollups").where("org_id", "=", orgId).where("bucket", ">=", q.startBucket).where("bucket", "<", q.endBucket);
+        let query = db.selectFrom("usage_rollups").where("org_id", "=", orgId).where("width", "=", width)
+          .where("bucket", ">=", q.startBucket.slice(0, q.bucketChars)).where("bucket", "<", q.endBucket.slice(0, q.bucketChars));
         if (q.apiKeyIds && q.apiKeyIds.length > 0) query = query.where("api_key_id", "in", [...q.apiKeyIds]);
         if (q.workspaceIds && q.workspaceIds.length > 0) query = query.where("workspace_id", "in", [...q.workspaceIds]);
         if (q.models && q.models.length > 0) query = query.where("model", "in", [...q.models]);
@@ -377,14 +393,17 @@ function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => v
         const out = new Map<string, number>();
         if (ids.length === 0) return out;
         const col = scopeType === "api_key" ? "api_key_id" : "workspace_id";
+        const [width, since] = rollupWindow(sinceIso);
         const rows = await db.selectFrom("usage_rollups").select([sql.ref(col).as("id"), sql<number>`sum(cost_micros)`.as("total")] as never)
-          .where("org_id", "=", orgId).where(col, "in", [...ids]).where("bucket", ">=", sinceIso.slice(0, 16)).groupBy(sql.ref(col) as never).execute() as unknown as { id: string; total: number }[];
+          .where("org_id", "=", orgId).where("width", "=", width).where(col, "in", [...ids]).where("bucket", ">=", since).groupBy(sql.ref(col) as never).execute() as unknown as { id: string; total: number }[];
         for (const r of rows) out.set(r.id, Number(r.total));
         return out;
       },
       async sumCost(orgId, scope, sinceIso) {
-        let q = db.selectFrom("usage_records").select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_micros"), eb.val(0)).as("total"))
-          .where("org_id", "=", orgId).where("created_at", ">=", sinceIso);
+        // Exact from the rollups (written with the ledger): daily ones when the window starts at midnight.
+        const [width, since] = rollupWindow(sinceIso);
+        let q = db.selectFrom("usage_rollups").select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_micros"), eb.val(0)).as("total"))
+          .where("org_id", "=", orgId).where("width", "=", width).where("bucket", ">=", since);
         if (scope.type === "workspace") q = q.where("workspace_id", "=", scope.id ?? "");
         if (scope.type === "api_key") q = q.where("api_key_id", "=", scope.id ?? "");
         if (scope.type === "user") q = q.where("user_id", "=", scope.id ?? "");
