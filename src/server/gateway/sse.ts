@@ -31,13 +31,14 @@ export class SseUsageTap {
   }
 
   private onEvent(block: string): boolean {
-    let event = "";
+    // Only the events that carry usage, the stop or an error are parsed; content deltas (most of
+    // a stream) are passed over without JSON parsing.
+    const m = /^event:\s*(message_start|message_delta|message_stop|error)\s*$/m.exec(block);
+    if (!m) return false;
+    const event = m[1] as string;
     const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith("event:")) event = line.slice(6).trim();
-      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-    }
-    const payload = parsePayload(data);
+    for (const line of block.split(/\r?\n/)) if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+    const payload = event === "message_stop" ? null : parsePayload(data);
     switch (event) {
       case "message_start":
         if (payload?.message?.usage) this.usage = { ...payload.message.usage };

@@ -2,11 +2,15 @@
  * A worker thread that owns a second SQLite connection for the usage ledger. better-sqlite3 is
  * synchronous: a commit with `synchronous=FULL` would block the event loop for its fsync; here it
  * blocks only this thread, and the data plane awaits the acknowledgement.
+ *
+ * This is the data plane's hot write, so it uses prepared statements directly instead of the
+ * query builder (measured: the builder's per-batch compile cost more than the insert itself). The
+ * SQL mirrors `SqlStore.usage.insertMany`, and both are checked by the same tests.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import BetterSqlite3 from "better-sqlite3";
 import type { UsageRecord } from "../../core/domain.js";
-import { openSqlite } from "./connect.js";
-import { SqlStore } from "./store.js";
+import { ROLLUP_KEY, ROLLUP_SUMS, rollupRows } from "./rollups.js";
 
 interface Init {
   path: string;
@@ -14,15 +18,41 @@ interface Init {
 }
 
 const init = workerData as Init;
-const store = new SqlStore(openSqlite(init.path, { synchronous: init.synchronous }));
+const db = new BetterSqlite3(init.path);
+db.pragma("journal_mode = WAL");
+db.pragma(`synchronous = ${init.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+db.pragma("busy_timeout = 5000");
+
+const RECORD_COLUMNS = [
+  "id", "org_id", "workspace_id", "api_key_id", "user_id", "model", "request_id", "upstream_request_id", "status", "stream", "input_tokens", "output_tokens",
+  "cache_creation_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests",
+  "service_tier", "speed", "inference_geo", "cost_micros", "price_estimated", "uncharged_reason", "latency_ms", "created_at",
+] as const;
+const insertRecord = db.prepare(`insert into usage_records (${RECORD_COLUMNS.join(", ")}) values (${RECORD_COLUMNS.map(() => "?").join(", ")})`);
+const ROLLUP_COLUMNS = [...ROLLUP_KEY, ...ROLLUP_SUMS];
+const upsertRollup = db.prepare(
+  `insert into usage_rollups (${ROLLUP_COLUMNS.join(", ")}) values (${ROLLUP_COLUMNS.map(() => "?").join(", ")}) ` +
+  `on conflict (${ROLLUP_KEY.join(", ")}) do update set ${ROLLUP_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`,
+);
+
+const write = db.transaction((records: UsageRecord[]) => {
+  for (const r of records) {
+    insertRecord.run(...RECORD_COLUMNS.map((c) => (c === "stream" || c === "price_estimated" ? (r[c] ? 1 : 0) : r[c])));
+  }
+  for (const row of rollupRows(records)) upsertRollup.run(...ROLLUP_COLUMNS.map((c) => row[c]));
+});
 
 parentPort?.on("message", (msg: { id: number; records: UsageRecord[] } | { close: true }) => {
   if ("close" in msg) {
-    void store.close().then(() => parentPort?.close());
+    db.close();
+    parentPort?.close();
     return;
   }
-  store.transaction((tx) => tx.usage.insertMany(msg.records)).then(
-    () => parentPort?.postMessage({ id: msg.id, ok: true }),
-    (err: unknown) => parentPort?.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
-  );
+  try {
+    // BEGIN IMMEDIATE: take the write lock up front, as the main connection does.
+    write.immediate(msg.records);
+    parentPort?.postMessage({ id: msg.id, ok: true });
+  } catch (err) {
+    parentPort?.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
 });

@@ -188,9 +188,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("created_at", "text", (c) => c.notNull())
           .execute();
         await db.schema.createIndex("usage_org_time").on("usage_records").columns(["org_id", "created_at"]).execute();
-        await db.schema.createIndex("usage_workspace_time").on("usage_records").columns(["workspace_id", "created_at"]).execute();
+        // Sums and reports read the rollups; the raw records keep only the indexes their listings use.
         await db.schema.createIndex("usage_key_time").on("usage_records").columns(["api_key_id", "created_at"]).execute();
-        await db.schema.createIndex("usage_user_time").on("usage_records").columns(["user_id", "created_at"]).execute();
       },
     },
     "0003_usage_rollups": {
@@ -218,9 +217,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("estimated_requests", bigint, (c) => c.notNull())
           .addPrimaryKeyConstraint("usage_rollups_pk", ["org_id", "width", "bucket", "workspace_id", "api_key_id", "user_id", "model", "service_tier", "inference_geo"])
           .execute();
-        await db.schema.createIndex("usage_rollups_key").on("usage_rollups").columns(["org_id", "width", "api_key_id", "bucket"]).execute();
-        await db.schema.createIndex("usage_rollups_workspace").on("usage_rollups").columns(["org_id", "width", "workspace_id", "bucket"]).execute();
-        await db.schema.createIndex("usage_rollups_user").on("usage_rollups").columns(["org_id", "width", "user_id", "bucket"]).execute();
+        // No secondary indexes: every read is a range of (org_id, width, bucket), the key's prefix,
+        // and each index would add a b-tree write to every ledger batch.
       },
     },
   };

@@ -6,6 +6,7 @@ import type { Repos, Store } from "../../core/ports.js";
 import type { OrgRole, WorkspaceRole } from "../../core/rbac.js";
 import type { Connection } from "./connect.js";
 import { migrateToLatest } from "./migrations.js";
+import { ROLLUP_KEY, ROLLUP_SUMS, rollupRows } from "./rollups.js";
 import type { ApiKeysTable, Database, WorkspacesTable } from "./schema.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -64,9 +65,6 @@ const toRateLimit = (r: Database["rate_limits"]): RateLimitSetting => ({
 const asInvite = (r: Database["invites"]): Invite => r as Invite;
 const asMember = (r: Database["workspace_members"]): WorkspaceMember => r as WorkspaceMember;
 const asAdminKey = (r: Database["admin_keys"]): AdminKey => r as AdminKey;
-
-/** The three rollup widths and the length of their bucket keys. */
-const ROLLUP_WIDTHS = [["1m", 16], ["1h", 13], ["1d", 10]] as const;
 
 /**
  * The coarsest rollup width that sums exactly from `sinceIso`: days from a midnight, hours from a
@@ -333,30 +331,11 @@ function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => v
         for (let i = 0; i < records.length; i += 500) {
           await db.insertInto("usage_records").values(records.slice(i, i + 500).map((r) => ({ ...r, stream: r.stream ? 1 : 0, price_estimated: r.price_estimated ? 1 : 0 }))).execute();
         }
-        const rollups = new Map<string, Database["usage_rollups"]>();
-        for (const r of records) for (const [width, chars] of ROLLUP_WIDTHS) {
-          const row = {
-            org_id: r.org_id, width, bucket: r.created_at.slice(0, chars), workspace_id: r.workspace_id, api_key_id: r.api_key_id, user_id: r.user_id ?? "",
-            model: r.model, service_tier: r.service_tier ?? "", inference_geo: r.inference_geo ?? "",
-          };
-          const key = JSON.stringify(row);
-          const acc = rollups.get(key) ?? { ...row, requests: 0, input_tokens: 0, output_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, cache_read_input_tokens: 0, web_search_requests: 0, cost_micros: 0, estimated_requests: 0 };
-          acc.requests += 1;
-          acc.input_tokens += r.input_tokens;
-          acc.output_tokens += r.output_tokens;
-          acc.cache_creation_5m_input_tokens += r.cache_creation_5m_input_tokens;
-          acc.cache_creation_1h_input_tokens += r.cache_creation_1h_input_tokens;
-          acc.cache_read_input_tokens += r.cache_read_input_tokens;
-          acc.web_search_requests += r.web_search_requests;
-          acc.cost_micros += r.cost_micros;
-          acc.estimated_requests += r.price_estimated ? 1 : 0;
-          rollups.set(key, acc);
-        }
-        const sums = ["requests", "input_tokens", "output_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests", "cost_micros", "estimated_requests"] as const;
-        for (const row of rollups.values()) {
+        const rollups = rollupRows(records);
+        for (const row of rollups) {
           await db.insertInto("usage_rollups").values(row)
-            .onConflict((oc) => oc.columns(["org_id", "width", "bucket", "workspace_id", "api_key_id", "user_id", "model", "service_tier", "inference_geo"])
-              .doUpdateSet(Object.fromEntries(sums.map((c) => [c, sql`${sql.ref(`usage_rollups.${c}`)} + ${sql.ref(`excluded.${c}`)}`])) as never))
+            .onConflict((oc) => oc.columns([...ROLLUP_KEY])
+              .doUpdateSet(Object.fromEntries(ROLLUP_SUMS.map((c) => [c, sql`${sql.ref(`usage_rollups.${c}`)} + ${sql.ref(`excluded.${c}`)}`])) as never))
             .execute();
         }
       },
