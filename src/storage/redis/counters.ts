@@ -12,7 +12,18 @@ import type { AdmissionPlan, AdmissionResult, AdmissionTicket, CounterStore, Set
  * ARGV: nowMs, reserveMicros, nBuckets, then per bucket (capacity, cost), then per spend (limitMicros, ttlSeconds)
  * Returns: {1, remaining...} | {2, bucketIndex, retryAfterMs, remaining} | {3, spendIndex, available}
  */
-const ADMIT = `
+/** Shared by both scripts: the tokens in a bucket at `now`, refilled continuously (core/limits refill). */
+const REFILL = `
+local function bucket_tokens(key, cap, now)
+  local b = redis.call('HMGET', key, 't', 'u')
+  if not b[1] then return cap end
+  local elapsed = now - tonumber(b[2])
+  if elapsed < 0 then elapsed = 0 end
+  return math.min(cap, tonumber(b[1]) + elapsed * cap / 60000)
+end
+`;
+
+const ADMIT = `${REFILL}
 local now = tonumber(ARGV[1])
 local reserve = tonumber(ARGV[2])
 local nb = tonumber(ARGV[3])
@@ -22,13 +33,7 @@ for i = 1, nb do
   local cap = tonumber(ARGV[3 + (i - 1) * 2 + 1])
   local cost = tonumber(ARGV[3 + (i - 1) * 2 + 2])
   if cost > cap then cost = cap end
-  local b = redis.call('HMGET', KEYS[i], 't', 'u')
-  local tokens = cap
-  if b[1] then
-    local elapsed = now - tonumber(b[2])
-    if elapsed < 0 then elapsed = 0 end
-    tokens = math.min(cap, tonumber(b[1]) + elapsed * cap / 60000)
-  end
+  local tokens = bucket_tokens(KEYS[i], cap, now)
   if tokens < cost then
     local wait = math.ceil((cost - tokens) * 60000 / cap)
     if wait < 1 then wait = 1 end
@@ -65,7 +70,7 @@ return out
  * Spend counters that no longer exist (expired, or Redis restarted) are left absent: the next
  * admission rebuilds them from the ledger.
  */
-const SETTLE = `
+const SETTLE = `${REFILL}
 local now = tonumber(ARGV[1])
 local reserve = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
@@ -80,14 +85,7 @@ for i = ns + 1, #KEYS do
   local k = i - ns
   local cap = tonumber(ARGV[4 + (k - 1) * 2 + 1])
   local delta = tonumber(ARGV[4 + (k - 1) * 2 + 2])
-  local b = redis.call('HMGET', KEYS[i], 't', 'u')
-  local tokens = cap
-  if b[1] then
-    local elapsed = now - tonumber(b[2])
-    if elapsed < 0 then elapsed = 0 end
-    tokens = math.min(cap, tonumber(b[1]) + elapsed * cap / 60000)
-  end
-  tokens = tokens + delta
+  local tokens = bucket_tokens(KEYS[i], cap, now) + delta
   if tokens > cap then tokens = cap end
   if tokens < -cap then tokens = -cap end
   redis.call('HSET', KEYS[i], 't', tostring(tokens), 'u', tostring(now))
