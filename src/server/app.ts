@@ -52,6 +52,8 @@ export interface AppOptions {
   /** A pino logger for requests; none in tests. */
   logger?: Logger;
   adminBodyLimitBytes?: number;
+  /** See Config.trustProxy. */
+  trustProxy?: boolean | string[];
 }
 
 export interface RouteInfo {
@@ -84,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
     bodyLimit: options.adminBodyLimitBytes ?? 1024 * 1024,
     genReqId: () => `req_${idBody()}`,
     routerOptions: { querystringParser: parseQuery },
+    trustProxy: options.trustProxy ?? false,
     ajv: {},
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler());

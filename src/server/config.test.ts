@@ -30,9 +30,18 @@ describe("loadConfig", () => {
     [{ GATEHOUSE_HASH_KEY: key }, "both"],
     [{ GATEHOUSE_UPSTREAM_URL: "not a url" }, "GATEHOUSE_UPSTREAM_URL"],
     [{ GATEHOUSE_KEY_NAME_RULE: "lenient" }, "GATEHOUSE_KEY_NAME_RULE"],
+    [{ GATEHOUSE_TRUST_PROXY: "lb.internal" }, "GATEHOUSE_TRUST_PROXY"],
+    [{ GATEHOUSE_COUNTERS_FAILURE_MODE: "maybe" }, "GATEHOUSE_COUNTERS_FAILURE_MODE"],
+    [{ GATEHOUSE_SQLITE_SYNCHRONOUS: "off" }, "GATEHOUSE_SQLITE_SYNCHRONOUS"],
   ])("refuses %j naming the variable", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("reads the proxy trust setting", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ GATEHOUSE_TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ GATEHOUSE_TRUST_PROXY: "10.0.0.0/8, 127.0.0.1" }).trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1"]);
   });
 
   it("reads the key-name rule", () => {

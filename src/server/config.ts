@@ -33,6 +33,11 @@ export interface Config {
   redisPrefix: string;
   /** When the counter store is unreachable: refuse requests (`closed`, default) or serve them unmetered (`open`). */
   countersFailureMode: "closed" | "open";
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the caller's address (allowed_cidrs, audit
+   * events): false (default: the socket's address), true (any), or addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
 }
 
 export class ConfigError extends Error {
@@ -43,6 +48,14 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function trustProxy(raw: string | undefined): boolean | string[] {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  const list = raw.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
+  if (list.some((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x))) throw new ConfigError("GATEHOUSE_TRUST_PROXY must be true, false or a comma-separated list of addresses or CIDR blocks");
+  return list;
+}
 
 function failureMode(raw: string | undefined): "closed" | "open" {
   if (raw === undefined || raw === "" || raw === "closed") return "closed";
@@ -115,6 +128,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     cachePollMs: intVar(env, "GATEHOUSE_CACHE_POLL_MS", 500, 50, 2_000),
     redisPrefix: env.GATEHOUSE_REDIS_PREFIX || "gatehouse:",
     countersFailureMode: failureMode(env.GATEHOUSE_COUNTERS_FAILURE_MODE),
+    trustProxy: trustProxy(env.GATEHOUSE_TRUST_PROXY),
   };
   return Object.freeze(config);
 }

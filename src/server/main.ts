@@ -14,7 +14,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
     onSecretsGenerated: (path) => log.warn({ path }, "generated local secrets (hash key, encryption key) with 0600 permissions; back this file up with the database"),
   });
   const dataPlane = await composeDataPlane(config, deps);
-  const { app } = await buildApp({ deps, logger: log, adminBodyLimitBytes: config.adminBodyLimitBytes, gateway: dataPlane });
+  const { app } = await buildApp({ deps, logger: log, adminBodyLimitBytes: config.adminBodyLimitBytes, gateway: dataPlane, trustProxy: config.trustProxy });
   const url = await app.listen({ port: config.port, host: config.host });
   log.info({ url, storage: config.storage.driver, data_dir: config.dataDir }, "gatehouse listening");
   const close = async () => {

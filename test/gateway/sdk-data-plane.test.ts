@@ -205,4 +205,12 @@ describe("data plane through the official SDKs", () => {
     const listed = await ok(h, "GET", "/v1/organizations/api_keys?limit=100");
     expect(listed.data.find((x: any) => x.id === key.id).spend).toEqual(k.spend);
   });
+
+  it("allowed_cidrs: a key is refused outside its networks and accepted inside", async () => {
+    const outside = await ok(h, "POST", "/v1/organizations/api_keys", { name: "vpc-only-service", workspace_id: ws, allowed_cidrs: ["10.0.0.0/8"] });
+    const inside = await ok(h, "POST", "/v1/organizations/api_keys", { name: "loopback-only-service", workspace_id: ws, allowed_cidrs: ["127.0.0.0/8", "::1/128"] });
+    const call = (secret: string) => new Anthropic({ baseURL, apiKey: secret, maxRetries: 0 }).messages.create({ model: "claude-haiku-4-5", max_tokens: 5, messages: [{ role: "user", content: "x" }] });
+    await expect(call(outside.secret)).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect((await call(inside.secret)).type).toBe("message");
+  });
 });
