@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   upstream_unavailable: { status: 502, type: "api_error" },
   upstream_timeout: { status: 504, type: "timeout_error" },
   counters_unavailable: { status: 503, type: "api_error" },
+  storage_unavailable: { status: 503, type: "api_error" },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

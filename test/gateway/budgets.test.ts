@@ -322,4 +322,18 @@ describe("limits and failure paths", () => {
     }
     expect(upstream.requests.length).toBe(before);
   });
+
+  it("a database outage on a key's first request is a 503, not a 5xx crash or an unmetered call", async () => {
+    const broken = await createHarness("sqlite", { dataPlane: { upstreamUrl: upstream.url } });
+    const w = (await ok(broken, "POST", "/v1/organizations/workspaces", { name: "P", environment: "production" })).id;
+    const k = await ok(broken, "POST", "/v1/organizations/api_keys", { name: "cold-cache-service", workspace_id: w });
+    const before = upstream.requests.length;
+    await broken.deps.store.close();
+    const res = await broken.app.inject({ method: "POST", url: "/v1/messages", headers: { "x-api-key": k.secret, "content-type": "application/json" }, payload: body(false) });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(upstream.requests.length).toBe(before);
+    await broken.app.close();
+    await broken.dataPlane!.close().catch(() => {});
+  });
 });

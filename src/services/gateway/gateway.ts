@@ -91,7 +91,12 @@ export class Gateway {
     const parsed = parseKey(presented.key);
     if (!parsed) return this.fail(meta, "malformed", null, null);
     if (parsed.marker === "adm") return this.fail(meta, "wrong_kind", null, null);
-    const policy = await this.cache.get(ID_PREFIX.apiKey + parsed.publicId);
+    let policy;
+    try {
+      policy = await this.cache.get(ID_PREFIX.apiKey + parsed.publicId);
+    } catch (err) {
+      throw new DomainError("storage_unavailable", "the key could not be checked right now; nothing was sent", { cause: err });
+    }
     if (!policy) return this.fail(meta, "unknown", null, null);
     const keyId = policy.key.id;
     if (!verifyKey(this.deps.hashKey, presented.key, policy.key.key_hash)) return this.fail(meta, "bad_secret", policy.orgId, keyId);
