@@ -73,6 +73,14 @@ export interface AuditEvent {
 
 export const GENESIS_HASH = "0".repeat(64);
 
+/** Raised by an audit sink that cannot take an event: the surrounding mutation must fail (A3). */
+export class AuditWriteError extends Error {
+  constructor(cause: unknown) {
+    super("audit write failed", { cause });
+    this.name = "AuditWriteError";
+  }
+}
+
 const HASHED_FIELDS = [
   "seq", "id", "ts", "org_id", "actor_type", "actor_id", "actor_display", "action", "target_type", "target_id",
   "workspace_id", "outcome", "reason", "request_id", "ip", "user_agent", "changes", "prev_hash",

@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   apiKey: "apikey_",
   adminKey: "admkey_",
   auditEvent: "audevt_",
+  usage: "usage_",
   request: "req_",
 } as const;
 export type IdKind = keyof typeof ID_PREFIX;

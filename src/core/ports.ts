@@ -160,8 +160,6 @@ export type AdmissionResult =
 /** What an admitted request holds until it settles. */
 export interface AdmissionTicket {
   plan: AdmissionPlan;
-  /** Per bucket, the remaining tokens right after admission (for rate-limit headers). */
-  remaining: Record<string, number>;
 }
 
 /** The actual outcome of an admitted request. */

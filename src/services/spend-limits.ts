@@ -141,7 +141,6 @@ export async function effectiveSpend(deps: ServiceDeps, ctx: Ctx): Promise<Effec
   return rows;
 }
 
-export { microsToCentsString };
 
 export interface MonthToDate {
   spentMicros: number;

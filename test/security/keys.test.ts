@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey, hashKey, secretPart, verifyKey } from "../../src/core/keys.js";
+import { KEY_SCAN_REGEX, generateKey, hashKey, secretPart, verifyKey } from "../../src/core/keys.js";
 import { exportAuditJsonl } from "../../src/services/audit.js";
 import { DIALECTS } from "../support/databases.js";
 import { type Org, ok, setupOrg } from "../support/fixtures.js";
@@ -68,6 +68,8 @@ describe.each(DIALECTS)("key secrets: %s", (dialect) => {
       }
     }
     expect(logs.length).toBeGreaterThan(10);
+    // Nothing shaped like a Gatehouse key at all, issued or not.
+    for (const [name, text] of haystacks) expect(text.match(KEY_SCAN_REGEX), name).toBeNull();
     expect(issued.length).toBeGreaterThan(15);
     for (const secret of issued) {
       const part = secretPart(secret)!;

@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError } from "../../core/errors.js";
 import type { RawUsage } from "../../core/usage.js";
 import type { Admitted, Gateway } from "../../services/gateway/gateway.js";
-import { RateLimitedError, modelAllowed } from "../../services/gateway/gateway.js";
+import { modelAllowed } from "../../core/admission.js";
+import { RateLimitedError } from "../../services/gateway/gateway.js";
 import type { KeyPolicy } from "../../services/gateway/policy-cache.js";
 import { requestMeta } from "../http/meta.js";
-import { sendError, toHttpError } from "../http/errors.js";
+import { sendError } from "../http/errors.js";
 import { SseUsageTap, sseError } from "./sse.js";
 import type { Metrics } from "../metrics.js";
 import type { Upstream} from "./upstream.js";
@@ -84,7 +85,8 @@ interface MessageBody {
   inference_geo?: string;
 }
 
-function parseMessageBody(raw: Buffer): MessageBody {
+/** The request body as a JSON object (the body itself is forwarded as received). */
+function parseJsonObject(raw: Buffer): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString("utf8"));
@@ -92,13 +94,22 @@ function parseMessageBody(raw: Buffer): MessageBody {
     throw new DomainError("invalid_request", "request body is not valid JSON");
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DomainError("invalid_request", "request body must be a JSON object");
-  const b = body as Record<string, unknown>;
+  return body as Record<string, unknown>;
+}
+
+function requireModel(b: Record<string, unknown>): string {
   if (typeof b.model !== "string" || b.model.length === 0 || b.model.length > 256) throw new DomainError("invalid_request", "model: Field required");
+  return b.model;
+}
+
+function parseMessageBody(raw: Buffer): MessageBody {
+  const b = parseJsonObject(raw);
+  const model = requireModel(b);
   if (typeof b.max_tokens !== "number" || !Number.isSafeInteger(b.max_tokens) || b.max_tokens < 1) {
     throw new DomainError("invalid_request", "max_tokens: Field required (a positive integer)");
   }
   return {
-    model: b.model, max_tokens: b.max_tokens, stream: b.stream === true,
+    model, max_tokens: b.max_tokens, stream: b.stream === true,
     ...(typeof b.speed === "string" ? { speed: b.speed } : {}), ...(typeof b.inference_geo === "string" ? { inference_geo: b.inference_geo } : {}),
   };
 }
@@ -131,8 +142,12 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
     });
     dp.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
-    const authenticate = (request: FastifyRequest): Promise<KeyPolicy> =>
-      gateway.authenticate({ xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, header(request, "anthropic-workspace-id"), requestMeta(request));
+    /** The caller's key policy; also refuses early when there is no upstream credential to forward with. */
+    const authenticate = async (request: FastifyRequest): Promise<KeyPolicy> => {
+      const policy = await gateway.authenticate({ xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, header(request, "anthropic-workspace-id"), requestMeta(request));
+      if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
+      return policy;
+    };
 
     dp.post("/v1/messages", { config: { access: "inference" }, bodyLimit: opts.bodyLimitBytes }, async (request, reply) => {
       let admitted: Admitted | null = null;
@@ -143,7 +158,6 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
         policy = await authenticate(request);
         body = parseMessageBody(raw);
         gateway.authorize(policy, body.model, request.ip ?? null);
-        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
         admitted = await gateway.admit(policy, { model: body.model, maxTokens: body.max_tokens, stream: body.stream === true, bodyBytes: raw.length, speed: body.speed, inferenceGeo: body.inference_geo });
       } catch (err) {
         return fail(request, reply, err);
@@ -155,9 +169,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
       try {
         const policy = await authenticate(request);
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const body = parseCountBody(raw);
-        gateway.authorize(policy, body.model, request.ip ?? null);
-        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
+        gateway.authorize(policy, requireModel(parseJsonObject(raw)), request.ip ?? null);
         return await passThrough(request, reply, upstream, policy, "POST", `/v1/messages/count_tokens${queryOf(request)}`, raw);
       } catch (err) {
         return fail(request, reply, err);
@@ -167,7 +179,6 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
     dp.get("/v1/models", { config: { access: "inference" } }, async (request, reply) => {
       try {
         const policy = await authenticate(request);
-        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
         const res = await callUpstream(request, upstream, policy, "GET", `/v1/models${queryOf(request)}`);
         const text = await res.body.text();
         const headers = clientHeaders(res.headers, request.id, policy.workspace.id);
@@ -186,25 +197,12 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
         const policy = await authenticate(request);
         const modelId = (request.params as { model_id: string }).model_id;
         if (!modelAllowed(policy.key, modelId)) throw new DomainError("not_found", `model ${JSON.stringify(modelId)} not found`);
-        if (!policy.upstreamKey) throw new DomainError("upstream_not_configured", "no upstream credential is configured for this workspace or organization");
         return await passThrough(request, reply, upstream, policy, "GET", `/v1/models/${encodeURIComponent(modelId)}${queryOf(request)}`);
       } catch (err) {
         return fail(request, reply, err);
       }
     });
   });
-}
-
-function parseCountBody(raw: Buffer): { model: string } {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw new DomainError("invalid_request", "request body is not valid JSON");
-  }
-  const model = (body as { model?: unknown } | null)?.model;
-  if (typeof model !== "string" || model.length === 0) throw new DomainError("invalid_request", "model: Field required");
-  return { model };
 }
 
 async function callUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer, signal?: AbortSignal) {
@@ -329,4 +327,3 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
   return reply;
 }
 
-export { toHttpError };

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../../core/errors.js";
-import { AuditWriteError } from "../../storage/sql/store.js";
+import { AuditWriteError } from "../../core/audit.js";
 
 /** Anthropic's error envelope, used on the data plane and the admin API. */
 export interface ErrorEnvelope {

@@ -1,14 +1,12 @@
 import type { AuditEventInput } from "../../core/audit.js";
-import { isCidrMatch } from "../../core/cidr.js";
-import { type ApiKey, type UsageRecord, effectiveKeyStatus } from "../../core/domain.js";
+import { decideKeyUse, modelAllowed, planAdmission, sourceAllowed } from "../../core/admission.js";
+import type { UsageRecord } from "../../core/domain.js";
 import { AUTHENTICATION_FAILED_MESSAGE, DomainError } from "../../core/errors.js";
 import { ID_PREFIX, newId } from "../../core/ids.js";
 import { parseKey, verifyKey } from "../../core/keys.js";
-import {
-  type BucketCheck, RATE_LIMIT_TYPES, type RateLimitType, type SpendCheck, type SpendPeriod, centsToMicros, periodWindow, scopeLabel,
-} from "../../core/limits.js";
-import type { AdmissionPlan, AdmissionTicket, CounterStore } from "../../core/ports.js";
-import { type ModelPrice, type PriceTable, costNanos, nanosToMicros, resolvePrice, worstCaseNanos } from "../../core/pricing.js";
+import { type BucketCheck, scopeLabel } from "../../core/limits.js";
+import type { AdmissionTicket, CounterStore } from "../../core/ports.js";
+import { type ModelPrice, type PriceTable, costNanos, nanosToMicros, resolvePrice } from "../../core/pricing.js";
 import { type RawUsage, toUsageCounts } from "../../core/usage.js";
 import { type AuthFailure, type PresentedCredentials, presentedKey } from "../auth.js";
 import type { RequestMeta, ServiceDeps } from "../context.js";
@@ -100,10 +98,8 @@ export class Gateway {
     if (!policy) return this.fail(meta, "unknown", null, null);
     const keyId = policy.key.id;
     if (!verifyKey(this.deps.hashKey, presented.key, policy.key.key_hash)) return this.fail(meta, "bad_secret", policy.orgId, keyId);
-    const status = effectiveKeyStatus(policy.key, this.deps.clock.now());
-    if (status !== "active") return this.fail(meta, status === "expired" ? "expired" : "revoked", policy.orgId, keyId);
-    if (policy.workspace.archived_at !== null) return this.fail(meta, "revoked", policy.orgId, keyId);
-    if (workspaceHeader !== undefined && workspaceHeader !== policy.workspace.id) return this.fail(meta, "wrong_workspace", policy.orgId, keyId);
+    const use = decideKeyUse(policy.key, policy.workspace.archived_at, workspaceHeader, this.deps.clock.now());
+    if (!use.ok) return this.fail(meta, use.reason, policy.orgId, keyId);
     this.lastUsed.set(keyId, { orgId: policy.orgId, at: this.deps.clock.now().toISOString() });
     return policy;
   }
@@ -111,9 +107,7 @@ export class Gateway {
   /** Model and source-address restrictions of the key. */
   authorize(policy: KeyPolicy, model: string | undefined, ip: string | null): void {
     const key = policy.key;
-    if (key.allowed_cidrs !== null && key.allowed_cidrs.length > 0 && (ip === null || !key.allowed_cidrs.some((c) => isCidrMatch(c, ip)))) {
-      throw new DomainError("source_not_allowed", "this API key may not be used from this network address");
-    }
+    if (!sourceAllowed(key, ip)) throw new DomainError("source_not_allowed", "this API key may not be used from this network address");
     if (model !== undefined && !modelAllowed(key, model)) {
       throw new DomainError("model_not_allowed", `this API key may not use model ${JSON.stringify(model)}`);
     }
@@ -126,21 +120,11 @@ export class Gateway {
       throw new DomainError("unpriced_model", `model ${JSON.stringify(info.model)} has no known price and this organization refuses unpriced models`);
     }
     const startedAt = this.deps.clock.now();
-    const reserveMicros = nanosToMicros(worstCaseNanos(resolution.price, info.bodyBytes, info.maxTokens, info));
-    const plan: AdmissionPlan = {
-      nowMs: startedAt.getTime(),
-      buckets: bucketChecks(policy, info),
-      spend: policy.spendLimits.map((l) => {
-        const w = periodWindow(l.period as SpendPeriod, startedAt);
-        const scopeId = l.scope_id ?? policy.orgId;
-        const check: SpendCheck = {
-          id: `spend:${policy.orgId}:${l.scope_type}:${scopeId}:${l.period}:${w.start.toISOString()}`,
-          scope: { type: l.scope_type, id: scopeId }, period: l.period as SpendPeriod, limitMicros: centsToMicros(l.amount_cents ?? 0),
-        };
-        return { check, windowStart: w.start.toISOString() };
-      }),
-      reserveMicros,
-    };
+    const plan = planAdmission({
+      orgId: policy.orgId, workspaceId: policy.workspace.id, keyId: policy.key.id, rate: policy.rate, spendLimits: policy.spendLimits,
+      price: resolution.price, request: info, now: startedAt,
+    });
+    const reserveMicros = plan.reserveMicros;
     let result;
     try {
       result = await this.counters.admit(plan, (check, windowStart) => this.deps.store.usage.sumCost(policy.orgId, {
@@ -149,7 +133,7 @@ export class Gateway {
     } catch (err) {
       if (!this.options.countersFailOpen) throw new DomainError("counters_unavailable", "the limit counters are unavailable; the request was not sent", { cause: err });
       // Fail-open (configured): serve unmetered by the counters; the ledger still records the charge.
-      result = { kind: "admitted" as const, ticket: { plan: { ...plan, buckets: [], spend: [] }, remaining: {} } };
+      result = { kind: "admitted" as const, ticket: { plan: { ...plan, buckets: [], spend: [] } } };
     }
     if (result.kind === "rate_limited") throw new RateLimitedError(result.check, result.retryAfterMs, result.remaining);
     if (result.kind === "spend_limited") {
@@ -178,7 +162,7 @@ export class Gateway {
       // The counter store went away mid-request; the ledger below stays the source of truth.
     });
     const record: UsageRecord = {
-      id: newId("request", a.startedAt.getTime()).replace(ID_PREFIX.request, "usage_"),
+      id: newId("usage", a.startedAt.getTime()),
       org_id: a.policy.orgId, workspace_id: a.policy.workspace.id, api_key_id: a.policy.key.id, user_id: a.policy.key.owner_user_id,
       model: outcome.model, request_id: outcome.requestId, upstream_request_id: outcome.upstreamRequestId, status: outcome.status, stream: outcome.stream,
       input_tokens: counts.inputTokens, output_tokens: counts.outputTokens, cache_creation_input_tokens: counts.cacheCreationInputTokens,
@@ -214,34 +198,4 @@ export class Gateway {
     this.lastUsed.clear();
     for (const [id, { orgId, at }] of pending) await this.deps.store.apiKeys.update(orgId, id, { last_used_at: at }).catch(() => {});
   }
-}
-
-export function modelAllowed(key: Pick<ApiKey, "allowed_models">, model: string): boolean {
-  return key.allowed_models === null || key.allowed_models.length === 0 || key.allowed_models.includes(model);
-}
-
-/** Input tokens a request is expected to use, for the input-token buckets: about 4 bytes a token. */
-export function estimateInputTokens(bodyBytes: number): number {
-  return Math.ceil(bodyBytes / 4);
-}
-
-function bucketChecks(policy: KeyPolicy, info: MessageRequestInfo): BucketCheck[] {
-  const costs: Record<RateLimitType, number> = {
-    requests_per_minute: 1,
-    input_tokens_per_minute: estimateInputTokens(info.bodyBytes),
-    output_tokens_per_minute: info.maxTokens,
-  };
-  const levels = [
-    ["api_key", policy.key.id, policy.rate.api_key],
-    ["workspace", policy.workspace.id, policy.rate.workspace],
-    ["organization", policy.orgId, policy.rate.organization],
-  ] as const;
-  const out: BucketCheck[] = [];
-  for (const [level, id, limits] of levels) {
-    for (const type of RATE_LIMIT_TYPES) {
-      const capacity = limits[type];
-      if (capacity !== undefined) out.push({ id: `rl:${level}:${id}:${type}`, capacity, cost: costs[type], level, type });
-    }
-  }
-  return out;
 }

@@ -1,3 +1,4 @@
+import { applicableSpendLimits } from "../../core/admission.js";
 import { open } from "../../core/crypto.js";
 import type { ApiKey, SpendLimit, UnpricedModelPolicy, Workspace } from "../../core/domain.js";
 import { RATE_LIMIT_TYPES, type RateLimitType, type RateLimits, TIER_LIMITS } from "../../core/limits.js";
@@ -40,7 +41,6 @@ export class PolicyCache {
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
-  loads = 0;
 
   constructor(private readonly store: Store, private readonly encryptionKey: Buffer, private readonly defaultUpstreamKey: string | null, private readonly now: () => number = Date.now) {
     this.unsubscribe = store.onCommitted((orgIds) => this.invalidate(orgIds));
@@ -106,7 +106,6 @@ export class PolicyCache {
   }
 
   private async load(apiKeyId: string): Promise<KeyPolicy | null> {
-    this.loads++;
     const key = await this.store.apiKeys.getForAuth(apiKeyId);
     if (!key) return null;
     const orgId = key.org_id;
@@ -124,15 +123,10 @@ export class PolicyCache {
     const cred = wsCred ?? orgCred;
     const upstreamKey = cred ? open(this.encryptionKey, cred.ciphertext, credentialContext(orgId, cred.workspace_id)) : this.defaultUpstreamKey;
     const tier = TIER_LIMITS[key.tier] ?? (TIER_LIMITS[1] as Required<RateLimits>);
-    const applies = (l: SpendLimit) => l.amount_cents !== null && (
-      l.scope_type === "organization"
-      || (l.scope_type === "workspace" && l.scope_id === key.workspace_id)
-      || (l.scope_type === "api_key" && l.scope_id === key.id)
-      || (l.scope_type === "user" && key.owner_user_id !== null && l.scope_id === key.owner_user_id));
     return {
       key, workspace, orgId, upstreamKey, unpriced,
       rate: { api_key: { ...tier, ...typed(keyRates) }, workspace: typed(wsRates), organization: typed(orgRates) },
-      spendLimits: limits.filter(applies),
+      spendLimits: applicableSpendLimits(limits, key),
     };
   }
 }

@@ -18,16 +18,12 @@ export class MemoryCounterStore implements CounterStore {
     if (rate.kind === "deny") return { kind: "rate_limited", check: rate.check, retryAfterMs: rate.retryAfterMs, remaining: rate.remaining };
     const spend = decideSpend(plan.spend.map((s) => s.check), (id) => this.spend.get(id) ?? { spentMicros: 0, reservedMicros: 0 }, plan.reserveMicros);
     if (spend.kind === "deny") return { kind: "spend_limited", check: spend.check, availableMicros: spend.availableMicros };
-    const remaining: Record<string, number> = {};
-    for (const [id, b] of rate.next) {
-      this.buckets.set(id, b);
-      remaining[id] = Math.floor(b.tokens);
-    }
+    for (const [id, b] of rate.next) this.buckets.set(id, b);
     for (const { check } of plan.spend) {
       const c = this.spend.get(check.id) ?? { spentMicros: 0, reservedMicros: 0 };
       this.spend.set(check.id, { spentMicros: c.spentMicros, reservedMicros: c.reservedMicros + plan.reserveMicros });
     }
-    const ticket: AdmissionTicket = { plan, remaining };
+    const ticket: AdmissionTicket = { plan };
     return { kind: "admitted", ticket };
   }
 

@@ -10,7 +10,7 @@ import type { AdmissionPlan, AdmissionResult, AdmissionTicket, CounterStore, Set
  *
  * KEYS: bucket keys..., spend keys...
  * ARGV: nowMs, reserveMicros, nBuckets, then per bucket (capacity, cost), then per spend (limitMicros, ttlSeconds)
- * Returns: {1, remaining...} | {2, bucketIndex, retryAfterMs, remaining} | {3, spendIndex, available}
+ * Returns: {1} | {2, bucketIndex, retryAfterMs, remaining} | {3, spendIndex, available}
  */
 /** Shared by both scripts: the tokens in a bucket at `now`, refilled continuously (core/limits refill). */
 const REFILL = `
@@ -51,17 +51,15 @@ for j = 1, ns do
     return {3, j, available}
   end
 end
-local out = {1}
 for i = 1, nb do
   redis.call('HSET', KEYS[i], 't', tostring(newTokens[i]), 'u', tostring(now))
   redis.call('PEXPIRE', KEYS[i], 120000)
-  out[#out + 1] = math.floor(newTokens[i])
 end
 for j = 1, ns do
   redis.call('HINCRBY', KEYS[nb + j], 'r', reserve)
   redis.call('EXPIRE', KEYS[nb + j], tonumber(ARGV[base + (j - 1) * 2 + 2]))
 end
-return out
+return {1}
 `;
 
 /**
@@ -154,9 +152,7 @@ export class RedisCounterStore implements CounterStore {
       if (!s) throw new Error("admission script returned an unknown counter");
       return { kind: "spend_limited", check: s.check, availableMicros: r[2] as number };
     }
-    const remaining: Record<string, number> = {};
-    plan.buckets.forEach((b, i) => (remaining[b.id] = r[i + 1] as number));
-    const ticket: AdmissionTicket = { plan, remaining };
+    const ticket: AdmissionTicket = { plan };
     return { kind: "admitted", ticket };
   }
 

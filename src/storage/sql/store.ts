@@ -1,9 +1,9 @@
 import { type Kysely, type SelectQueryBuilder, type Transaction, sql } from "kysely";
-import { type AuditEvent, type AuditEventInput, eventHash } from "../../core/audit.js";
+import { type AuditEvent, type AuditEventInput, AuditWriteError, eventHash } from "../../core/audit.js";
 import type { AdminKey, ApiKey, Invite, PageRequest, PageResult, RateLimitSetting, SpendLimit, User, Workspace, WorkspaceMember } from "../../core/domain.js";
 import { ID_PREFIX, encodeBase62 } from "../../core/ids.js";
 import type { Repos, Store } from "../../core/ports.js";
-import type { OrgRole, WorkspaceRole } from "../../core/rbac.js";
+import type { WorkspaceRole } from "../../core/rbac.js";
 import type { Connection } from "./connect.js";
 import { migrateToLatest } from "./migrations.js";
 import { ROLLUP_KEY, ROLLUP_SUMS, rollupRows } from "./rollups.js";
@@ -11,13 +11,6 @@ import type { ApiKeysTable, Database, WorkspacesTable } from "./schema.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Thrown when the audit sink cannot take an event: the surrounding mutation must fail (A3). */
-export class AuditWriteError extends Error {
-  constructor(cause: unknown) {
-    super("audit write failed", { cause });
-    this.name = "AuditWriteError";
-  }
-}
 
 /**
  * Cursor pagination over a text id column in ascending order. `before_id` returns the `limit`
@@ -80,7 +73,7 @@ function jsonOrNull(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
 
-function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => void = () => {}): Repos {
+function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
   return {
     orgs: {
       async insert(org) {
@@ -460,7 +453,6 @@ function repos(db: Db, dialect: Store["dialect"], onAppend: (e: AuditEvent) => v
       },
     },
   };
-  void dialect;
 }
 
 /** The SQL store over one Kysely connection (SQLite or PostgreSQL). */
@@ -469,7 +461,7 @@ export class SqlStore implements Store {
   private readonly r: Repos;
   constructor(readonly connection: Connection) {
     this.dialect = connection.dialect;
-    this.r = repos(connection.db, connection.dialect);
+    this.r = repos(connection.db);
   }
   get orgs() { return this.r.orgs; }
   get users() { return this.r.users; }
@@ -501,7 +493,7 @@ export class SqlStore implements Store {
 
   async transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
     const touched = new Set<string>();
-    const result = await this.connection.db.transaction().execute((trx) => fn(repos(trx, this.dialect, (e) => {
+    const result = await this.connection.db.transaction().execute((trx) => fn(repos(trx, (e) => {
       if (e.org_id !== null && e.action !== "auth.failed") touched.add(e.org_id);
     })));
     if (touched.size > 0) for (const l of this.listeners) l([...touched]);
@@ -525,4 +517,3 @@ export class SqlStore implements Store {
   }
 }
 
-export type { OrgRole };

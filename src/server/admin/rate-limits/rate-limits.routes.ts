@@ -39,37 +39,29 @@ export function registerRateLimitRoutes(app: App, deps: ServiceDeps): void {
     schema: { tags: ["rate limits"], body: LimitsBodyWithId },
   }, async (request) => orgEntry(await setOrgRateLimits(deps, ctx(request), request.body.rate_limit_id ?? MESSAGES_RATE_LIMIT_ID, request.body.limits)));
 
-  const WsParams = Type.Object({ workspace_id: Id });
-  app.get("/v1/organizations/workspaces/:workspace_id/rate_limits", {
-    config: { access: "rate_limits:read" },
-    schema: { tags: ["rate limits"], params: WsParams, querystring: ListQuery },
-  }, async (request) => {
-    const limits = await getWorkspaceRateLimits(deps, ctx(request), request.params.workspace_id);
-    const entry = scopedEntry("workspace_rate_limit", { workspace_id: request.params.workspace_id }, limits, request.query.include_inherited ?? false);
-    return toCursorPage(entry.limits.length > 0 ? [entry] : [], request.query);
-  });
-  app.post("/v1/organizations/workspaces/:workspace_id/rate_limits/:rate_limit_id", {
-    config: { access: "rate_limits:write" },
-    schema: { tags: ["rate limits"], params: Type.Object({ workspace_id: Id, rate_limit_id: Type.String({ maxLength: 64 }) }), body: LimitsBody },
-  }, async (request) => {
-    const limits = await setWorkspaceRateLimits(deps, ctx(request), request.params.workspace_id, request.params.rate_limit_id, request.body.limits);
-    return scopedEntry("workspace_rate_limit", { workspace_id: request.params.workspace_id }, limits, false);
-  });
-
-  const KeyParams = Type.Object({ api_key_id: Id });
-  app.get("/v1/organizations/api_keys/:api_key_id/rate_limits", {
-    config: { access: "rate_limits:read" },
-    schema: { tags: ["rate limits"], params: KeyParams, querystring: ListQuery },
-  }, async (request) => {
-    const limits = await getApiKeyRateLimits(deps, ctx(request), request.params.api_key_id);
-    // A key always has effective limits (its tier's defaults), so its entry is always listed.
-    return toCursorPage([scopedEntry("api_key_rate_limit", { api_key_id: request.params.api_key_id }, limits, request.query.include_inherited ?? true)], request.query);
-  });
-  app.post("/v1/organizations/api_keys/:api_key_id/rate_limits/:rate_limit_id", {
-    config: { access: "rate_limits:write" },
-    schema: { tags: ["rate limits"], params: Type.Object({ api_key_id: Id, rate_limit_id: Type.String({ maxLength: 64 }) }), body: LimitsBody },
-  }, async (request) => {
-    const limits = await setApiKeyRateLimits(deps, ctx(request), request.params.api_key_id, request.params.rate_limit_id, request.body.limits);
-    return scopedEntry("api_key_rate_limit", { api_key_id: request.params.api_key_id }, limits, true);
-  });
+  // Workspaces (Anthropic's routes) and keys (Gatehouse's addition) share one shape. A key always
+  // has effective limits (its tier's), so its entry is always listed with inherited values.
+  const scopes = [
+    { collection: "workspaces", param: "workspace_id", kind: "workspace_rate_limit", get: getWorkspaceRateLimits, set: setWorkspaceRateLimits, inheritedByDefault: false },
+    { collection: "api_keys", param: "api_key_id", kind: "api_key_rate_limit", get: getApiKeyRateLimits, set: setApiKeyRateLimits, inheritedByDefault: true },
+  ] as const;
+  for (const scope of scopes) {
+    const idOfRequest = (request: { params: unknown }) => (request.params as Record<string, string>)[scope.param] as string;
+    app.get(`/v1/organizations/${scope.collection}/:${scope.param}/rate_limits`, {
+      config: { access: "rate_limits:read" },
+      schema: { tags: ["rate limits"], params: Type.Object({ [scope.param]: Id }), querystring: ListQuery },
+    }, async (request) => {
+      const id = idOfRequest(request);
+      const entry = scopedEntry(scope.kind, { [scope.param]: id }, await scope.get(deps, ctx(request), id), request.query.include_inherited ?? scope.inheritedByDefault);
+      return toCursorPage(entry.limits.length > 0 || scope.inheritedByDefault ? [entry] : [], request.query);
+    });
+    app.post(`/v1/organizations/${scope.collection}/:${scope.param}/rate_limits/:rate_limit_id`, {
+      config: { access: "rate_limits:write" },
+      schema: { tags: ["rate limits"], params: Type.Object({ [scope.param]: Id, rate_limit_id: Type.String({ maxLength: 64 }) }), body: LimitsBody },
+    }, async (request) => {
+      const id = idOfRequest(request);
+      const limits = await scope.set(deps, ctx(request), id, (request.params as { rate_limit_id: string }).rate_limit_id, request.body.limits);
+      return scopedEntry(scope.kind, { [scope.param]: id }, limits, scope.inheritedByDefault);
+    });
+  }
 }
