@@ -27,10 +27,26 @@ export const AUDIT_ACTIONS = [
   "rate_limit.updated",
   "upstream_credential.set",
   "upstream_credential.deleted",
+  "api_key.rotated",
+  "api_key.rotation_completed",
+  "api_key.disabled",
+  "user.offboarded",
+  "user.reactivated",
+  "alert_rule.created",
+  "alert_rule.updated",
+  "alert_rule.deleted",
+  "scim_token.created",
+  "scim_token.revoked",
+  "scim_group.created",
+  "scim_group.updated",
+  "scim_group.deleted",
+  "spend_limit_increase_request.created",
+  "spend_limit_increase_request.approved",
+  "spend_limit_increase_request.denied",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export type ActorType = "admin_key" | "user" | "system" | "anonymous" | "api_key";
+export type ActorType = "admin_key" | "user" | "system" | "anonymous" | "api_key" | "scim_token";
 
 /** One audit event as the services hand it to the store (no sequence or hash yet). */
 export interface AuditEventInput {

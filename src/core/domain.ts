@@ -1,3 +1,4 @@
+import type { AlertChannel, AlertEvent, ChannelType } from "./alerts.js";
 import type { OrgRole, WorkspaceRole } from "./rbac.js";
 
 /** Domain records as the services see them. Timestamps are RFC 3339 UTC strings with milliseconds. */
@@ -19,6 +20,11 @@ export interface User {
   role: OrgRole;
   status: UserStatus;
   added_at: string;
+  /** SCIM: the identity provider's id and the user's userName and name parts (null when not provisioned). */
+  external_id: string | null;
+  user_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
 }
 
 export type InviteStatus = "pending" | "accepted" | "expired" | "deleted";
@@ -43,6 +49,9 @@ export interface Workspace {
   tags: Record<string, string>;
   created_at: string;
   archived_at: string | null;
+  /** Rotation policy: keys older than this many days are overdue. */
+  rotation_max_age_days: number;
+  rotation_action: "notify" | "disable";
 }
 
 export interface WorkspaceMember {
@@ -74,6 +83,8 @@ export interface ApiKey {
   last_used_at: string | null;
   rotated_from: string | null;
   rotated_to: string | null;
+  /** When this key was replaced by `rotated_to`. */
+  rotated_at: string | null;
 }
 
 export interface AdminKey {
@@ -170,4 +181,93 @@ export interface UsageRecord {
   uncharged_reason: string | null;
   latency_ms: number;
   created_at: string;
+}
+
+/** What deleting a user (or a SCIM deactivation) does with the user's API keys. */
+export interface OffboardingPolicy {
+  api_keys: "revoke" | "transfer";
+  transfer_to_user_id: string | null;
+}
+
+export type AlertScopeType = "organization" | "workspace" | "api_key";
+export interface AlertRule {
+  id: string;
+  org_id: string;
+  name: string;
+  scope_type: AlertScopeType;
+  /** null for the organization scope. */
+  scope_id: string | null;
+  /** Percentages of each spend limit of the scope. */
+  thresholds: number[];
+  projected: boolean;
+  events: AlertEvent[];
+  channels: AlertChannel[];
+  /** Sealed signing secret of the webhook channel. */
+  webhook_secret_ciphertext: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveryAttempt {
+  at: string;
+  status: number | null;
+  error: string | null;
+}
+
+export interface Delivery {
+  id: string;
+  org_id: string;
+  /** null for a direct notification (a key owner, a workspace admin). */
+  rule_id: string | null;
+  event_type: string;
+  notification_id: string;
+  channel: ChannelType;
+  target: string;
+  /** The notification as JSON. */
+  payload: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: DeliveryAttempt[];
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScimToken {
+  id: string;
+  org_id: string;
+  name: string;
+  token_hash: string;
+  hint: string;
+  created_at: string;
+  created_by_id: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ScimGroup {
+  id: string;
+  org_id: string;
+  display_name: string;
+  external_id: string | null;
+  workspace_id: string | null;
+  workspace_role: WorkspaceRole | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncreaseRequest {
+  id: string;
+  org_id: string;
+  user_id: string;
+  api_key_id: string | null;
+  scope_type: "organization" | "workspace" | "user" | "api_key";
+  scope_id: string | null;
+  period: "daily" | "weekly" | "monthly";
+  reason: string | null;
+  status: "pending" | "approved" | "denied";
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by_type: string | null;
+  resolved_by_id: string | null;
+  spend_limit_id: string | null;
 }

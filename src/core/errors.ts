@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   upstream_timeout: { status: 504, type: "timeout_error" },
   counters_unavailable: { status: 503, type: "api_error" },
   storage_unavailable: { status: 503, type: "api_error" },
+  key_already_rotated: { status: 400, type: "invalid_request_error" },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

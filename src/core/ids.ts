@@ -13,6 +13,11 @@ export const ID_PREFIX = {
   auditEvent: "audevt_",
   usage: "usage_",
   request: "req_",
+  alertRule: "alrt_",
+  delivery: "dlvr_",
+  scimToken: "scimtok_",
+  scimGroup: "scimgrp_",
+  increaseRequest: "slir_",
 } as const;
 export type IdKind = keyof typeof ID_PREFIX;
 

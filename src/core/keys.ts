@@ -9,7 +9,7 @@ import { BASE62, encodeBase62, idBody, randomBase62 } from "./ids.js";
  *
  * - `gth_` is the product prefix.
  * - `<marker>` names the kind and environment: `prod`, `stg`, `dev`, `env` (custom environment)
- *   for workspace API keys, `adm` for admin keys.
+ *   for workspace API keys, `adm` for admin keys, `scim` for SCIM provisioning tokens.
  * - The public id is the key object's id without its prefix (`apikey_…`, `admkey_…`); it is not secret.
  * - The secret is 22 characters from the CSPRNG: 62^22 ≈ 2^131 possibilities.
  * - The checksum is CRC-32 of everything before it, base62-encoded in 6 characters, so typos and
@@ -18,11 +18,11 @@ import { BASE62, encodeBase62, idBody, randomBase62 } from "./ids.js";
  * Only HMAC-SHA-256(hash key, whole key) and a short hint are stored.
  */
 export const KEY_PREFIX = "gth_";
-export const KEY_MARKERS = ["prod", "stg", "dev", "env", "adm"] as const;
+export const KEY_MARKERS = ["prod", "stg", "dev", "env", "adm", "scim"] as const;
 export type KeyMarker = (typeof KEY_MARKERS)[number];
-export const KEY_REGEX = /^gth_(prod|stg|dev|env|adm)_([0-9A-Za-z]{22})_([0-9A-Za-z]{22})([0-9A-Za-z]{6})$/;
+export const KEY_REGEX = /^gth_(prod|stg|dev|env|adm|scim)_([0-9A-Za-z]{22})_([0-9A-Za-z]{22})([0-9A-Za-z]{6})$/;
 /** Same pattern without anchors, for scanning text. */
-export const KEY_SCAN_REGEX = /gth_(?:prod|stg|dev|env|adm)_[0-9A-Za-z]{22}_[0-9A-Za-z]{28}/g;
+export const KEY_SCAN_REGEX = /gth_(?:prod|stg|dev|env|adm|scim)_[0-9A-Za-z]{22}_[0-9A-Za-z]{28}/g;
 
 const SECRET_CHARS = 22;
 

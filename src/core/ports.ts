@@ -1,7 +1,7 @@
 import type { BucketCheck, SpendCheck } from "./limits.js";
 import type { AuditEvent, AuditEventInput } from "./audit.js";
 import type {
-  AdminKey, ApiKey, Invite, Organization, PageRequest, PageResult, RateLimitSetting, SpendLimit, UnpricedModelPolicy, UpstreamCredential,
+  AdminKey, AlertRule, ApiKey, Delivery, IncreaseRequest, Invite, OffboardingPolicy, Organization, ScimGroup, ScimToken, PageRequest, PageResult, RateLimitSetting, SpendLimit, UnpricedModelPolicy, UpstreamCredential,
   UsageRecord, User, Workspace, WorkspaceMember,
 } from "./domain.js";
 import type { OrgRole, WorkspaceRole } from "./rbac.js";
@@ -32,13 +32,18 @@ export interface Repos {
     first(): Promise<Organization | null>;
     unpricedPolicy(orgId: string): Promise<UnpricedModelPolicy>;
     setUnpricedPolicy(orgId: string, policy: UnpricedModelPolicy): Promise<void>;
+    offboardingPolicy(orgId: string): Promise<OffboardingPolicy>;
+    setOffboardingPolicy(orgId: string, policy: OffboardingPolicy): Promise<void>;
+    listIds(): Promise<string[]>;
   };
   users: {
     insert(user: User): Promise<void>;
     get(orgId: string, id: string): Promise<User | null>;
     getByEmail(orgId: string, email: string): Promise<User | null>;
     list(orgId: string, filter: { email?: string | undefined; roles?: readonly OrgRole[] | undefined }, page: PageRequest): Promise<PageResult<User>>;
-    update(orgId: string, id: string, patch: Partial<Pick<User, "role" | "name" | "status">>): Promise<void>;
+    update(orgId: string, id: string, patch: Partial<Pick<User, "role" | "name" | "status" | "email" | "external_id" | "user_name" | "given_name" | "family_name">>): Promise<void>;
+    /** SCIM listing: every user including deactivated ones, optionally filtered by one attribute, by offset. */
+    scimList(orgId: string, filter: { attribute: "userName" | "externalId" | "email" | "id"; value: string } | null, offset: number, count: number): Promise<{ rows: User[]; total: number }>;
   };
   invites: {
     insert(invite: Invite): Promise<void>;
@@ -53,7 +58,8 @@ export interface Repos {
     insert(ws: Workspace): Promise<void>;
     get(orgId: string, id: string): Promise<Workspace | null>;
     list(orgId: string, filter: { includeArchived: boolean; ids?: readonly string[] | undefined; visible: WorkspaceSet }, page: PageRequest): Promise<PageResult<Workspace>>;
-    update(orgId: string, id: string, patch: Partial<Pick<Workspace, "name" | "display_color" | "tags" | "archived_at" | "environment">>): Promise<void>;
+    update(orgId: string, id: string, patch: Partial<Pick<Workspace, "name" | "display_color" | "tags" | "archived_at" | "environment" | "rotation_max_age_days" | "rotation_action">>): Promise<void>;
+    listAll(orgId: string): Promise<Workspace[]>;
   };
   members: {
     insert(m: WorkspaceMember): Promise<void>;
@@ -63,6 +69,7 @@ export interface Repos {
     update(orgId: string, workspaceId: string, userId: string, role: WorkspaceRole): Promise<void>;
     remove(orgId: string, workspaceId: string, userId: string): Promise<void>;
     removeAllForUser(orgId: string, userId: string): Promise<number>;
+    listAllInWorkspace(orgId: string, workspaceId: string): Promise<WorkspaceMember[]>;
   };
   apiKeys: {
     insert(key: ApiKey): Promise<void>;
@@ -77,13 +84,18 @@ export interface Repos {
       now: string;
     }, page: PageRequest): Promise<PageResult<ApiKey>>;
     listActiveInWorkspace(orgId: string, workspaceId: string): Promise<ApiKey[]>;
-    update(orgId: string, id: string, patch: Partial<Pick<ApiKey, "name" | "status" | "owner_user_id" | "expires_at" | "allowed_models" | "allowed_cidrs" | "tier" | "rotated_to" | "last_used_at">>): Promise<void>;
+    /** Live (active or inactive) keys the user owns, or created without naming an owner. */
+    listLiveForUser(orgId: string, userId: string): Promise<ApiKey[]>;
+    /** Every active key of the organization (scheduled rotation and expiry checks). */
+    listActive(orgId: string): Promise<ApiKey[]>;
+    update(orgId: string, id: string, patch: Partial<Pick<ApiKey, "name" | "status" | "owner_user_id" | "expires_at" | "allowed_models" | "allowed_cidrs" | "tier" | "rotated_to" | "rotated_at" | "last_used_at">>): Promise<void>;
   };
   adminKeys: {
     insert(key: AdminKey): Promise<void>;
     get(orgId: string, id: string): Promise<AdminKey | null>;
     getForAuth(id: string): Promise<AdminKey | null>;
     list(orgId: string, page: PageRequest): Promise<PageResult<AdminKey>>;
+    listActiveForUser(orgId: string, userId: string): Promise<AdminKey[]>;
     update(orgId: string, id: string, patch: Partial<Pick<AdminKey, "status" | "revoked_at" | "last_used_at">>): Promise<void>;
   };
   upstreamCredentials: {
@@ -113,8 +125,72 @@ export interface Repos {
     list(orgId: string, filter: { apiKeyId?: string | undefined; from?: string | undefined; to?: string | undefined }, limit: number): Promise<UsageRecord[]>;
     /** Aggregates of the per-minute rollups for reports. */
     report(orgId: string, query: UsageReportQuery): Promise<UsageReportRow[]>;
+    /** Requests of one key since `sinceIso` (minute rollups, minute precision). */
+    countRequests(orgId: string, apiKeyId: string, sinceIso: string): Promise<number>;
+    /** Deletes minute rollups before `beforeBucket` (`YYYY-MM-DDTHH:MM`); returns how many went. */
+    pruneMinuteRollups(beforeBucket: string): Promise<number>;
     /** Spend since `sinceIso` for many scopes at once (rollups; minute precision). */
     sumCostByScope(orgId: string, scopeType: "api_key" | "workspace", ids: readonly string[], sinceIso: string): Promise<Map<string, number>>;
+  };
+  alertRules: {
+    insert(rule: AlertRule): Promise<void>;
+    get(orgId: string, id: string): Promise<AlertRule | null>;
+    list(orgId: string, page: PageRequest): Promise<PageResult<AlertRule>>;
+    listAll(orgId: string): Promise<AlertRule[]>;
+    update(orgId: string, id: string, patch: Partial<Omit<AlertRule, "id" | "org_id" | "created_at">>): Promise<void>;
+    remove(orgId: string, id: string): Promise<void>;
+  };
+  deliveries: {
+    insert(d: Delivery): Promise<void>;
+    get(orgId: string, id: string): Promise<Delivery | null>;
+    list(orgId: string, filter: { ruleId?: string | undefined; status?: string | undefined; eventType?: string | undefined }, page: PageRequest): Promise<PageResult<Delivery>>;
+    /** Pending deliveries whose next attempt is due, oldest first, across organizations. */
+    due(nowIso: string, limit: number): Promise<Delivery[]>;
+    update(id: string, patch: Pick<Delivery, "status" | "attempts" | "next_attempt_at" | "updated_at">): Promise<void>;
+  };
+  /** Alerts that fired, by a deterministic name: `claim` is true only for the first caller. */
+  firings: {
+    claim(orgId: string, fireKey: string, nowIso: string): Promise<boolean>;
+    has(orgId: string, fireKeys: readonly string[]): Promise<Set<string>>;
+  };
+  jobs: {
+    /** Claims the run of `job` at `dueAt`; false when any instance already claimed it. */
+    claim(job: string, dueAt: string, instance: string, nowIso: string): Promise<boolean>;
+    finish(job: string, dueAt: string, status: "succeeded" | "failed", detail: string | null, nowIso: string): Promise<void>;
+    /** Forgets a failed run so the next tick retries it. */
+    release(job: string, dueAt: string): Promise<void>;
+    /** Deletes run records due before `beforeIso`. */
+    prune(beforeIso: string): Promise<number>;
+    list(job: string | null, limit: number): Promise<{ job: string; due_at: string; instance: string; status: string; started_at: string; finished_at: string | null; detail: string | null }[]>;
+  };
+  leases: {
+    /** Takes or renews the named lease for `holder` until `nowMs + ttlMs`; true when `holder` holds it. */
+    acquire(name: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean>;
+    release(name: string, holder: string): Promise<void>;
+  };
+  scimTokens: {
+    insert(t: ScimToken): Promise<void>;
+    get(orgId: string, id: string): Promise<ScimToken | null>;
+    getForAuth(id: string): Promise<ScimToken | null>;
+    list(orgId: string, page: PageRequest): Promise<PageResult<ScimToken>>;
+    update(orgId: string, id: string, patch: Partial<Pick<ScimToken, "last_used_at" | "revoked_at">>): Promise<void>;
+  };
+  scimGroups: {
+    insert(g: ScimGroup): Promise<void>;
+    get(orgId: string, id: string): Promise<ScimGroup | null>;
+    list(orgId: string, filter: { attribute: "displayName" | "externalId" | "id"; value: string } | null, offset: number, count: number): Promise<{ rows: ScimGroup[]; total: number }>;
+    update(orgId: string, id: string, patch: Partial<Pick<ScimGroup, "display_name" | "external_id" | "workspace_id" | "workspace_role" | "updated_at">>): Promise<void>;
+    remove(orgId: string, id: string): Promise<void>;
+    members(orgId: string, groupId: string): Promise<string[]>;
+    addMember(orgId: string, groupId: string, userId: string): Promise<void>;
+    removeMember(orgId: string, groupId: string, userId: string): Promise<void>;
+    groupsOfUser(orgId: string, userId: string): Promise<ScimGroup[]>;
+  };
+  increaseRequests: {
+    insert(r: IncreaseRequest): Promise<void>;
+    get(orgId: string, id: string): Promise<IncreaseRequest | null>;
+    list(orgId: string, filter: { userIds?: readonly string[] | undefined; statuses?: readonly string[] | undefined }): Promise<IncreaseRequest[]>;
+    update(orgId: string, id: string, patch: Partial<Pick<IncreaseRequest, "status" | "resolved_at" | "resolved_by_type" | "resolved_by_id" | "spend_limit_id">>): Promise<void>;
   };
   audit: {
     /** Appends one event to the hash chain; must run inside the caller's transaction. */

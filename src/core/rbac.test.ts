@@ -10,9 +10,9 @@ describe("org role grants", () => {
   const expected: Record<OrgRole, string[]> = {
     admin: [...ALL_PERMISSIONS],
     auditor: ALL_PERMISSIONS.filter((p) => p.endsWith(":read")),
-    developer: ["organization:read", "users:read", "workspaces:read", "members:read", "api_keys:read", "api_keys:write", "spend_limits:read", "rate_limits:read", "usage:read"],
-    billing: ["organization:read", "users:read", "workspaces:read", "spend_limits:read", "spend_limits:write", "rate_limits:read", "usage:read"],
-    user: ["organization:read"],
+    developer: ["organization:read", "users:read", "workspaces:read", "members:read", "api_keys:read", "api_keys:write", "spend_limits:read", "rate_limits:read", "usage:read", "spend_requests:create"],
+    billing: ["organization:read", "users:read", "workspaces:read", "spend_limits:read", "spend_limits:write", "rate_limits:read", "usage:read", "alerts:read", "alerts:write", "spend_requests:create"],
+    user: ["organization:read", "spend_requests:create"],
   };
   it.each(ORG_ROLES)("%s holds exactly its permissions", (role) => {
     const held = ALL_PERMISSIONS.filter((p) => holdsAnywhere(principal(role), p));

@@ -26,6 +26,11 @@ export const PERMISSIONS = {
   "upstream_credentials:read": "org",
   "upstream_credentials:write": "org",
   "usage:read": "org",
+  "alerts:read": "org",
+  "alerts:write": "org",
+  "scim_tokens:read": "org",
+  "scim_tokens:write": "org",
+  "spend_requests:create": "org",
   "workspaces:create": "org",
   "workspaces:read": "workspace",
   "workspaces:update": "workspace",
@@ -43,9 +48,9 @@ const READ_PERMISSIONS = ALL_PERMISSIONS.filter((p) => p.endsWith(":read"));
 export const ORG_ROLE_GRANTS: Readonly<Record<OrgRole, readonly Permission[]>> = {
   admin: ALL_PERMISSIONS,
   auditor: READ_PERMISSIONS,
-  developer: ["organization:read", "users:read", "workspaces:read", "members:read", "api_keys:read", "api_keys:write", "spend_limits:read", "rate_limits:read", "usage:read"],
-  billing: ["organization:read", "users:read", "workspaces:read", "spend_limits:read", "spend_limits:write", "rate_limits:read", "usage:read"],
-  user: ["organization:read"],
+  developer: ["organization:read", "users:read", "workspaces:read", "members:read", "api_keys:read", "api_keys:write", "spend_limits:read", "rate_limits:read", "usage:read", "spend_requests:create"],
+  billing: ["organization:read", "users:read", "workspaces:read", "spend_limits:read", "spend_limits:write", "rate_limits:read", "usage:read", "alerts:read", "alerts:write", "spend_requests:create"],
+  user: ["organization:read", "spend_requests:create"],
 };
 
 /** What a workspace role grants inside its workspace only. */
@@ -62,7 +67,7 @@ export interface Principal {
   role: OrgRole;
   /** Workspace id → role, for a credential that acts as a user. */
   memberships: Readonly<Record<string, WorkspaceRole>>;
-  actor: { type: "admin_key" | "user" | "system"; id: string; display: string };
+  actor: { type: "admin_key" | "user" | "system" | "scim_token"; id: string; display: string };
   userId: string | null;
 }
 

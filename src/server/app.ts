@@ -7,6 +7,11 @@ import { DomainError, forbidden } from "../core/errors.js";
 import { idBody } from "../core/ids.js";
 import { type Permission, type Principal, holdsAnywhere } from "../core/rbac.js";
 import { authenticateAdmin } from "../services/auth.js";
+import { authenticateScim } from "../services/scim.js";
+import { registerAlertRoutes } from "./admin/alerts/alerts.routes.js";
+import { registerIncreaseRequestRoutes } from "./admin/increase-requests/increase-requests.routes.js";
+import { registerScimTokenRoutes } from "./admin/scim-tokens/scim-tokens.routes.js";
+import { registerScimRoutes } from "./scim/scim.routes.js";
 import type { Ctx, ServiceDeps } from "../services/context.js";
 import { registerAdminKeyRoutes } from "./admin/admin-keys/admin-keys.routes.js";
 import { registerApiKeyRoutes } from "./admin/api-keys/api-keys.routes.js";
@@ -30,9 +35,9 @@ import { validatorCompiler } from "./validation.js";
 
 /**
  * Who may call a route: a permission of the catalog (admin credential), `public` (no credential),
- * or `inference` (a workspace API key, checked by the data plane itself).
+ * `inference` (a workspace API key, checked by the data plane itself) or `scim` (a SCIM token).
  */
-export type RouteAccess = Permission | "public" | "inference";
+export type RouteAccess = Permission | "public" | "inference" | "scim";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -105,6 +110,10 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
     const access = request.routeOptions.config.access;
     if (access === "public" || access === "inference") return;
     if (access === undefined) throw forbidden("(undeclared route)");
+    if (access === "scim") {
+      request.principal = await authenticateScim(deps, header(request, "authorization"), requestMeta(request));
+      return;
+    }
     const principal = await authenticateAdmin(deps, { xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, requestMeta(request));
     if (!holdsAnywhere(principal, access)) throw forbidden(access);
     request.principal = principal;
@@ -135,6 +144,10 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
   registerRateLimitRoutes(app, deps);
   registerUpstreamCredentialRoutes(app, deps);
   registerReportRoutes(app, deps);
+  registerAlertRoutes(app, deps);
+  registerScimTokenRoutes(app, deps);
+  registerIncreaseRequestRoutes(app, deps);
+  registerScimRoutes(app, deps);
   if (options.gateway) await registerGatewayRoutes(app as unknown as FastifyInstance, options.gateway);
   app.get("/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 

@@ -38,6 +38,12 @@ export interface Config {
    * events): false (default: the socket's address), true (any), or addresses/CIDRs.
    */
   trustProxy: boolean | string[];
+  /** Run the scheduled jobs (alerts, deliveries, rotation and expiry, retention) in this process. */
+  schedulerEnabled: boolean;
+  /** How often the scheduler wakes up. */
+  schedulerTickMs: number;
+  /** SMTP server for email notifications, or null (email deliveries then fail and are logged). */
+  smtp: { url: string; from: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +61,19 @@ function trustProxy(raw: string | undefined): boolean | string[] {
   const list = raw.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
   if (list.some((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x))) throw new ConfigError("GATEHOUSE_TRUST_PROXY must be true, false or a comma-separated list of addresses or CIDR blocks");
   return list;
+}
+
+function onOff(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === "" || raw === "on") return true;
+  if (raw === "off") return false;
+  throw new ConfigError(`${name} must be on or off`);
+}
+
+function smtp(env: Env): { url: string; from: string } | null {
+  const url = env.GATEHOUSE_SMTP_URL;
+  if (!url) return null;
+  if (!/^smtps?:\/\//.test(url)) throw new ConfigError("GATEHOUSE_SMTP_URL must be smtp://… or smtps://…");
+  return { url, from: env.GATEHOUSE_SMTP_FROM || "gatehouse@localhost" };
 }
 
 function failureMode(raw: string | undefined): "closed" | "open" {
@@ -129,6 +148,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     redisPrefix: env.GATEHOUSE_REDIS_PREFIX || "gatehouse:",
     countersFailureMode: failureMode(env.GATEHOUSE_COUNTERS_FAILURE_MODE),
     trustProxy: trustProxy(env.GATEHOUSE_TRUST_PROXY),
+    schedulerEnabled: onOff(env.GATEHOUSE_SCHEDULER, "GATEHOUSE_SCHEDULER"),
+    schedulerTickMs: intVar(env, "GATEHOUSE_SCHEDULER_TICK_MS", 5_000, 100, 600_000),
+    smtp: smtp(env),
   };
   return Object.freeze(config);
 }

@@ -63,7 +63,7 @@ export async function createApiKey(deps: ServiceDeps, ctx: Ctx, input: CreateApi
       created_by_id: ctx.principal.userId ?? ctx.principal.actor.id, owner_user_id: input.owner_user_id ?? null,
       expires_at: input.expires_at == null ? null : new Date(input.expires_at).toISOString(), tier: input.tier ?? 1,
       allowed_models: input.allowed_models ?? null, allowed_cidrs: input.allowed_cidrs ?? null,
-      last_used_at: null, rotated_from: null, rotated_to: null,
+      last_used_at: null, rotated_from: null, rotated_to: null, rotated_at: null,
     };
     await tx.apiKeys.insert(key);
     await tx.audit.append(auditEvent(ctx, "api_key.created", { type: "api_key", id: key.id }, ws.id, {

@@ -74,7 +74,7 @@ export async function acceptInvite(deps: ServiceDeps, meta: RequestMeta, input: 
     if (await tx.users.getByEmail(invite.org_id, invite.email)) {
       throw new DomainError("already_member", "this email is already a member of the organization", { details: { error_code: "already_member" } });
     }
-    const user: User = { id: newId("user", now.getTime()), org_id: invite.org_id, email: invite.email, name: input.name.trim(), role: invite.role, status: "active", added_at: now.toISOString() };
+    const user: User = { id: newId("user", now.getTime()), org_id: invite.org_id, email: invite.email, name: input.name.trim(), role: invite.role, status: "active", added_at: now.toISOString(), external_id: null, user_name: null, given_name: null, family_name: null };
     await tx.users.insert(user);
     await tx.invites.update(invite.org_id, invite.id, { status: "accepted", accepted_at: now.toISOString() });
     await tx.audit.append({

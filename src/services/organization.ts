@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Organization, UnpricedModelPolicy } from "../core/domain.js";
+import type { OffboardingPolicy, Organization, UnpricedModelPolicy } from "../core/domain.js";
 import { DomainError } from "../core/errors.js";
 import { ID_PREFIX } from "../core/ids.js";
 import { generateKey, hashKey, keyHint } from "../core/keys.js";
 import { requireOrgPermission } from "./access.js";
-import { type Ctx, type ServiceDeps, auditEvent } from "./context.js";
+import { type Ctx, type ServiceDeps, auditEvent, diff } from "./context.js";
 
 export async function getOrganization(deps: ServiceDeps, ctx: Ctx): Promise<Organization> {
   const org = await deps.store.orgs.get(ctx.principal.orgId);
@@ -49,22 +49,36 @@ export async function bootstrap(deps: ServiceDeps, options: { organizationName: 
 
 export interface OrganizationSettings {
   unpriced_models: UnpricedModelPolicy;
+  /** What deleting a user or a SCIM deactivation does with the user's API keys. */
+  offboarding: OffboardingPolicy;
 }
 
 export async function getSettings(deps: ServiceDeps, ctx: Ctx): Promise<OrganizationSettings> {
   requireOrgPermission(ctx, "organization:read");
-  return { unpriced_models: await deps.store.orgs.unpricedPolicy(ctx.principal.orgId) };
+  return { unpriced_models: await deps.store.orgs.unpricedPolicy(ctx.principal.orgId), offboarding: await deps.store.orgs.offboardingPolicy(ctx.principal.orgId) };
 }
 
 /** `unpriced_models`: meter models without a known price at a conservative fallback, or refuse them. */
 export async function updateSettings(deps: ServiceDeps, ctx: Ctx, patch: Partial<OrganizationSettings>): Promise<OrganizationSettings> {
   requireOrgPermission(ctx, "organization:write");
   return deps.store.transaction(async (tx) => {
-    const before = await tx.orgs.unpricedPolicy(ctx.principal.orgId);
-    if (patch.unpriced_models !== undefined && patch.unpriced_models !== before) {
-      await tx.orgs.setUnpricedPolicy(ctx.principal.orgId, patch.unpriced_models);
-      await tx.audit.append(auditEvent(ctx, "organization.updated", { type: "organization", id: ctx.principal.orgId }, null, { unpriced_models: { before, after: patch.unpriced_models } }), deps.clock.now());
+    const orgId = ctx.principal.orgId;
+    const before: OrganizationSettings = { unpriced_models: await tx.orgs.unpricedPolicy(orgId), offboarding: await tx.orgs.offboardingPolicy(orgId) };
+    const next: OrganizationSettings = { ...before, ...patch };
+    if (patch.offboarding !== undefined) {
+      const p = patch.offboarding;
+      if (p.api_keys === "transfer") {
+        const to = p.transfer_to_user_id === null ? null : await tx.users.get(orgId, p.transfer_to_user_id);
+        if (!to || to.status !== "active") throw new DomainError("invalid_request", "offboarding.transfer_to_user_id must name an active user when api_keys is \"transfer\"");
+      } else {
+        next.offboarding = { api_keys: "revoke", transfer_to_user_id: null };
+      }
     }
-    return { unpriced_models: patch.unpriced_models ?? before };
+    const changes = diff(before, next);
+    if (Object.keys(changes).length === 0) return before;
+    if (changes.unpriced_models) await tx.orgs.setUnpricedPolicy(orgId, next.unpriced_models);
+    if (changes.offboarding) await tx.orgs.setOffboardingPolicy(orgId, next.offboarding);
+    await tx.audit.append(auditEvent(ctx, "organization.updated", { type: "organization", id: orgId }, null, changes), deps.clock.now());
+    return next;
   });
 }

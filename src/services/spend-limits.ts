@@ -25,7 +25,7 @@ export function scopeOf(l: Pick<SpendLimit, "scope_type" | "scope_id">): SpendSc
   }
 }
 
-function scopeId(scope: SpendScope): string | null {
+export function scopeId(scope: SpendScope): string | null {
   return scope.type === "organization" ? null : scope.type === "workspace" ? scope.workspace_id : scope.type === "user" ? scope.user_id : scope.api_key_id;
 }
 
@@ -60,31 +60,38 @@ async function parents(repos: Repos, orgId: string, scope: SpendScope): Promise<
 export async function setSpendLimit(deps: ServiceDeps, ctx: Ctx, input: { scope: SpendScope; period: SpendPeriod; amount: string | null }): Promise<SpendLimit> {
   requireOrgPermission(ctx, "spend_limits:write");
   const amountCents = input.amount === null ? null : Number(input.amount);
-  if (amountCents !== null && !Number.isSafeInteger(centsToMicros(amountCents))) throw new DomainError("validation_failed", "amount is too large");
   return deps.store.transaction(async (tx) => {
-    const orgId = ctx.principal.orgId;
-    if (amountCents !== null) {
-      for (const p of await parents(tx, orgId, input.scope)) {
-        const parent = await tx.spendLimits.findByScope(orgId, p.type, p.id, input.period);
-        if (parent?.amount_cents != null && amountCents > parent.amount_cents) {
-          throw new DomainError("invalid_request", `amount ${input.amount} exceeds the ${p.type} ${input.period} limit of ${parent.amount_cents} cents`, { details: { error_code: "exceeds_parent_limit" } });
-        }
-      }
-    } else {
-      await parents(tx, orgId, input.scope);
-    }
-    const now = deps.clock.now().toISOString();
-    const before = await tx.spendLimits.findByScope(orgId, input.scope.type, scopeId(input.scope), input.period);
-    const stored = await tx.spendLimits.upsert({
-      id: `spl_${idBody()}`, org_id: orgId, scope_type: input.scope.type, scope_id: scopeId(input.scope), period: input.period,
-      amount_cents: amountCents, created_at: now, updated_at: now,
-    });
+    const { stored, beforeCents } = await applySpendLimit(tx, ctx.principal.orgId, input.scope, input.period, amountCents, deps.clock.now());
     const workspaceId = input.scope.type === "workspace" ? input.scope.workspace_id : null;
     await tx.audit.append(auditEvent(ctx, "spend_limit.set", { type: "spend_limit", id: stored.id }, workspaceId, {
-      scope: input.scope, period: input.period, amount_cents: { before: before?.amount_cents ?? null, after: amountCents },
+      scope: input.scope, period: input.period, amount_cents: { before: beforeCents, after: amountCents },
     }), deps.clock.now());
     return stored;
   });
+}
+
+/**
+ * Upserts the limit of (scope, period) inside the caller's transaction, refusing a child limit
+ * above a parent's limit of the same period. The caller audits.
+ */
+export async function applySpendLimit(tx: Repos, orgId: string, scope: SpendScope, period: SpendPeriod, amountCents: number | null, now: Date): Promise<{ stored: SpendLimit; beforeCents: number | null }> {
+  if (amountCents !== null && !Number.isSafeInteger(centsToMicros(amountCents))) throw new DomainError("validation_failed", "amount is too large");
+  if (amountCents !== null) {
+    for (const p of await parents(tx, orgId, scope)) {
+      const parent = await tx.spendLimits.findByScope(orgId, p.type, p.id, period);
+      if (parent?.amount_cents != null && amountCents > parent.amount_cents) {
+        throw new DomainError("invalid_request", `amount ${amountCents} exceeds the ${p.type} ${period} limit of ${parent.amount_cents} cents`, { details: { error_code: "exceeds_parent_limit" } });
+      }
+    }
+  } else {
+    await parents(tx, orgId, scope);
+  }
+  const iso = now.toISOString();
+  const before = await tx.spendLimits.findByScope(orgId, scope.type, scopeId(scope), period);
+  const stored = await tx.spendLimits.upsert({
+    id: `spl_${idBody()}`, org_id: orgId, scope_type: scope.type, scope_id: scopeId(scope), period, amount_cents: amountCents, created_at: iso, updated_at: iso,
+  });
+  return { stored, beforeCents: before?.amount_cents ?? null };
 }
 
 export async function listSpendLimits(deps: ServiceDeps, ctx: Ctx, filter: { scopeTypes?: string[] | undefined; workspaceId?: string | undefined }): Promise<SpendLimit[]> {

@@ -1,4 +1,6 @@
-import type { PageRequest, PageResult, User } from "../core/domain.js";
+import type { OffboardingPolicy, PageRequest, PageResult, User } from "../core/domain.js";
+import type { Repos } from "../core/ports.js";
+import { offboardInTx } from "./offboarding.js";
 import { DomainError, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import type { OrgRole } from "../core/rbac.js";
@@ -25,7 +27,7 @@ export async function createUser(deps: ServiceDeps, ctx: Ctx, input: { email: st
       throw new DomainError("already_member", `a user with email ${JSON.stringify(email)} already exists`, { details: { error_code: "already_member" } });
     }
     const now = deps.clock.now();
-    const user: User = { id: newId("user", now.getTime()), org_id: ctx.principal.orgId, email, name: input.name.trim(), role: input.role, status: "active", added_at: now.toISOString() };
+    const user: User = { id: newId("user", now.getTime()), org_id: ctx.principal.orgId, email, name: input.name.trim(), role: input.role, status: "active", added_at: now.toISOString(), external_id: null, user_name: null, given_name: null, family_name: null };
     await tx.users.insert(user);
     await tx.audit.append(auditEvent(ctx, "user.created", { type: "user", id: user.id }, null, { email, name: user.name, role: user.role }), now);
     return user;
@@ -46,16 +48,29 @@ export async function updateUser(deps: ServiceDeps, ctx: Ctx, id: string, patch:
   });
 }
 
-/** Removes a user from the organization: memberships go, the user is no longer listed or able to authenticate. */
+/**
+ * Removes a user from the organization: runs the offboarding with the organization's default
+ * policy (memberships, admin keys, API keys), then the user is no longer listed or able to
+ * authenticate. One audit event carries the offboarding report.
+ */
 export async function deleteUser(deps: ServiceDeps, ctx: Ctx, id: string): Promise<{ id: string; type: "user_deleted" }> {
   requireOrgPermission(ctx, "users:write");
   if (ctx.principal.userId === id) throw new DomainError("invalid_request", "a user cannot remove themselves");
   return deps.store.transaction(async (tx) => {
     const user = await tx.users.get(ctx.principal.orgId, id);
     if (!user) throw notFound("user", id);
-    const memberships = await tx.members.removeAllForUser(ctx.principal.orgId, id);
-    await tx.users.update(ctx.principal.orgId, id, { status: "deleted" });
-    await tx.audit.append(auditEvent(ctx, "user.deleted", { type: "user", id }, null, { email: user.email, memberships_removed: memberships }), deps.clock.now());
+    const policy = await defaultOffboardingPolicy(tx, ctx.principal.orgId, id);
+    await offboardInTx(tx, ctx, user, policy, { finalStatus: "deleted", action: "user.deleted", now: deps.clock.now() });
     return { id, type: "user_deleted" as const };
   });
+}
+
+/** The organization's policy for a leaver's keys; a transfer to the leaver themselves falls back to revoke. */
+export async function defaultOffboardingPolicy(repos: Repos, orgId: string, leaverId: string): Promise<OffboardingPolicy> {
+  const policy = await repos.orgs.offboardingPolicy(orgId);
+  if (policy.api_keys === "transfer" && policy.transfer_to_user_id !== leaverId) {
+    const target = policy.transfer_to_user_id === null ? null : await repos.users.get(orgId, policy.transfer_to_user_id);
+    if (target?.status === "active") return policy;
+  }
+  return { api_keys: "revoke", transfer_to_user_id: null };
 }

@@ -1,5 +1,6 @@
 import type { PageRequest, PageResult, Workspace } from "../core/domain.js";
 import { newId } from "../core/ids.js";
+import { DEFAULT_ROTATION_POLICY, type RotationPolicy } from "../core/rotation.js";
 import { workspacesWith } from "../core/rbac.js";
 import { loadWorkspace, requireActiveWorkspace, requireOrgPermission } from "./access.js";
 import { type Ctx, type ServiceDeps, auditEvent, diff } from "./context.js";
@@ -12,6 +13,7 @@ export interface WorkspaceInput {
   environment?: string | undefined;
   display_color?: string | undefined;
   tags?: Record<string, string> | undefined;
+  rotation_policy?: Partial<RotationPolicy> | undefined;
 }
 
 export async function createWorkspace(deps: ServiceDeps, ctx: Ctx, input: WorkspaceInput): Promise<Workspace> {
@@ -20,11 +22,14 @@ export async function createWorkspace(deps: ServiceDeps, ctx: Ctx, input: Worksp
   const ws: Workspace = {
     id: newId("workspace", now.getTime()), org_id: ctx.principal.orgId, name: input.name.trim(),
     environment: input.environment ?? DEFAULT_ENVIRONMENT, display_color: input.display_color ?? DEFAULT_COLOR,
-    tags: input.tags ?? {}, created_at: now.toISOString(), archived_at: null,
+    tags: input.tags ?? {}, created_at: now.toISOString(), archived_at: null, rotation_max_age_days: input.rotation_policy?.max_key_age_days ?? DEFAULT_ROTATION_POLICY.max_key_age_days,
+    rotation_action: input.rotation_policy?.action ?? DEFAULT_ROTATION_POLICY.action,
   };
   return deps.store.transaction(async (tx) => {
     await tx.workspaces.insert(ws);
-    await tx.audit.append(auditEvent(ctx, "workspace.created", { type: "workspace", id: ws.id }, ws.id, { name: ws.name, environment: ws.environment }), now);
+    await tx.audit.append(auditEvent(ctx, "workspace.created", { type: "workspace", id: ws.id }, ws.id, {
+      name: ws.name, environment: ws.environment, rotation_policy: rotationPolicyOf(ws),
+    }), now);
     return ws;
   });
 }
@@ -45,6 +50,8 @@ export async function updateWorkspace(deps: ServiceDeps, ctx: Ctx, id: string, p
       ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
       ...(patch.display_color !== undefined ? { display_color: patch.display_color } : {}),
       ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+      ...(patch.rotation_policy?.max_key_age_days !== undefined ? { rotation_max_age_days: patch.rotation_policy.max_key_age_days } : {}),
+      ...(patch.rotation_policy?.action !== undefined ? { rotation_action: patch.rotation_policy.action } : {}),
     };
     const changes = diff(ws, next);
     if (Object.keys(changes).length === 0) return ws;
@@ -69,4 +76,8 @@ export async function archiveWorkspace(deps: ServiceDeps, ctx: Ctx, id: string):
     }
     return { ...ws, archived_at: now.toISOString() };
   });
+}
+
+export function rotationPolicyOf(ws: Pick<Workspace, "rotation_max_age_days" | "rotation_action">): RotationPolicy {
+  return { max_key_age_days: ws.rotation_max_age_days, action: ws.rotation_action };
 }

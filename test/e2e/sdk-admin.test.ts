@@ -159,7 +159,7 @@ describe("official SDK admin client against a running gateway", () => {
     const lines = exported.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(20);
     expect(lines.map((e) => e.seq)).toEqual(lines.map((_, i) => i + 1));
-    expect(exported.stdout).not.toMatch(/gth_(prod|stg|dev|env|adm)_\w{22}_\w{28}/);
+    expect(exported.stdout).not.toMatch(/gth_(prod|stg|dev|env|adm|scim)_\w{22}_\w{28}/);
     expect((await runCli(["audit", "export", "--format", "csv"], server.env)).code).not.toBe(0);
   });
 });

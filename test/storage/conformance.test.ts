@@ -11,16 +11,16 @@ const T0 = Date.parse("2026-11-01T00:00:00.000Z");
 const iso = (offsetMs = 0) => new Date(T0 + offsetMs).toISOString();
 
 function user(orgId: string, n: number, extra: Partial<User> = {}): User {
-  return { id: newId("user", T0 + n), org_id: orgId, email: `u${n}@example.com`, name: `User ${n}`, role: "developer", status: "active", added_at: iso(n), ...extra };
+  return { id: newId("user", T0 + n), org_id: orgId, email: `u${n}@example.com`, name: `User ${n}`, role: "developer", status: "active", added_at: iso(n), external_id: null, user_name: null, given_name: null, family_name: null, ...extra };
 }
 function workspace(orgId: string, n: number, extra: Partial<Workspace> = {}): Workspace {
-  return { id: newId("workspace", T0 + n), org_id: orgId, name: `WS ${n}`, environment: "production", display_color: "#000000", tags: { team: "a" }, created_at: iso(n), archived_at: null, ...extra };
+  return { id: newId("workspace", T0 + n), org_id: orgId, name: `WS ${n}`, environment: "production", display_color: "#000000", tags: { team: "a" }, created_at: iso(n), archived_at: null, rotation_max_age_days: 90, rotation_action: "notify", ...extra };
 }
 function apiKey(orgId: string, wsId: string, n: number, extra: Partial<ApiKey> = {}): ApiKey {
   return {
     id: newId("apiKey", T0 + n), org_id: orgId, workspace_id: wsId, name: `svc-${n}`, status: "active", key_hash: "ab".repeat(32), hint: "gth_prod_abc...wxyz",
     created_at: iso(n), created_by_type: "admin_key", created_by_id: "admkey_1", owner_user_id: null, expires_at: null, tier: 1,
-    allowed_models: ["claude-sonnet-4-5"], allowed_cidrs: null, last_used_at: null, rotated_from: null, rotated_to: null, ...extra,
+    allowed_models: ["claude-sonnet-4-5"], allowed_cidrs: null, last_used_at: null, rotated_from: null, rotated_to: null, rotated_at: null, ...extra,
   };
 }
 function event(orgId: string | null, action: AuditEventInput["action"], extra: Partial<AuditEventInput> = {}): AuditEventInput {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../../core/errors.js";
 import { AuditWriteError } from "../../core/audit.js";
+import { SCIM_ERROR_SCHEMA, ScimError } from "../../core/scim.js";
 
 /** Anthropic's error envelope, used on the data plane and the admin API. */
 export interface ErrorEnvelope {
@@ -50,7 +51,23 @@ function publicMessage(fe: Partial<FastifyError>): string {
   return "invalid request";
 }
 
+/** SCIM's error envelope (RFC 7644 §3.12), used under /scim. */
+export function toScimError(err: unknown, requestId: string): { status: number; body: { schemas: string[]; status: string; scimType?: string; detail: string }; log: boolean } {
+  if (err instanceof ScimError) {
+    return { status: err.status, body: { schemas: [SCIM_ERROR_SCHEMA], status: String(err.status), ...(err.scimType ? { scimType: err.scimType } : {}), detail: err.message }, log: false };
+  }
+  const mapped = toHttpError(err, requestId);
+  const status = mapped.status === 404 ? 404 : mapped.status;
+  const scimType = mapped.status === 400 ? { scimType: "invalidValue" } : {};
+  return { status, body: { schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...scimType, detail: mapped.body.error.message }, log: mapped.log };
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  if (request.url.startsWith("/scim/")) {
+    const scim = toScimError(err, request.id);
+    if (scim.log) request.log.error({ err }, "request failed");
+    return reply.code(scim.status).header("content-type", "application/scim+json").send(scim.body);
+  }
   const mapped = toHttpError(err, request.id);
   if (mapped.log) request.log.error({ err }, "request failed");
   return reply.code(mapped.status).header("content-type", "application/json").send(mapped.body);

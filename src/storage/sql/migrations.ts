@@ -221,6 +221,116 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // and each index would add a b-tree write to every ledger batch.
       },
     },
+    "0004_lifecycle": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable("users").addColumn("external_id", "text").execute();
+        await db.schema.alterTable("users").addColumn("user_name", "text").execute();
+        await db.schema.alterTable("users").addColumn("given_name", "text").execute();
+        await db.schema.alterTable("users").addColumn("family_name", "text").execute();
+        await db.schema.alterTable("workspaces").addColumn("rotation_max_age_days", "integer", (c) => c.notNull().defaultTo(90)).execute();
+        await db.schema.alterTable("workspaces").addColumn("rotation_action", "text", (c) => c.notNull().defaultTo("notify")).execute();
+        await db.schema.alterTable("api_keys").addColumn("rotated_at", "text").execute();
+        await db.schema.alterTable("organizations").addColumn("offboarding_api_keys", "text", (c) => c.notNull().defaultTo("revoke")).execute();
+        await db.schema.alterTable("organizations").addColumn("offboarding_transfer_to", id).execute();
+        await db.schema.createTable("alert_rules")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("scope_type", "text", (c) => c.notNull())
+          .addColumn("scope_id", id, (c) => c.notNull())
+          .addColumn("thresholds", "text", (c) => c.notNull())
+          .addColumn("projected", "integer", (c) => c.notNull())
+          .addColumn("events", "text", (c) => c.notNull())
+          .addColumn("channels", "text", (c) => c.notNull())
+          .addColumn("webhook_secret_ciphertext", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("alert_rules_org").on("alert_rules").columns(["org_id", "id"]).execute();
+        await db.schema.createTable("alert_deliveries")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("rule_id", id)
+          .addColumn("event_type", "text", (c) => c.notNull())
+          .addColumn("notification_id", "text", (c) => c.notNull())
+          .addColumn("channel", "text", (c) => c.notNull())
+          .addColumn("target", "text", (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("attempts", "text", (c) => c.notNull())
+          .addColumn("next_attempt_at", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("alert_deliveries_org").on("alert_deliveries").columns(["org_id", "id"]).execute();
+        await db.schema.createIndex("alert_deliveries_due").on("alert_deliveries").columns(["status", "next_attempt_at"]).execute();
+        // One row per alert that fired: the primary key makes "once per period per scope" hold across instances.
+        await db.schema.createTable("alert_firings")
+          .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("fire_key", "text", (c) => c.notNull())
+          .addColumn("fired_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("alert_firings_pk", ["org_id", "fire_key"])
+          .execute();
+        await db.schema.createTable("job_runs")
+          .addColumn("job", "text", (c) => c.notNull())
+          .addColumn("due_at", "text", (c) => c.notNull())
+          .addColumn("instance", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("finished_at", "text")
+          .addColumn("detail", "text")
+          .addPrimaryKeyConstraint("job_runs_pk", ["job", "due_at"])
+          .execute();
+        await db.schema.createTable("scheduler_leases")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("holder", "text", (c) => c.notNull())
+          .addColumn("expires_at_ms", bigint, (c) => c.notNull())
+          .execute();
+        await db.schema.createTable("scim_tokens")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("token_hash", "text", (c) => c.notNull())
+          .addColumn("hint", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by_id", "text")
+          .addColumn("last_used_at", "text")
+          .addColumn("revoked_at", "text")
+          .execute();
+        await db.schema.createTable("scim_groups")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("display_name", "text", (c) => c.notNull())
+          .addColumn("external_id", "text")
+          .addColumn("workspace_id", id)
+          .addColumn("workspace_role", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createTable("scim_group_members")
+          .addColumn("org_id", id, (c) => c.notNull())
+          .addColumn("group_id", id, (c) => c.notNull().references("scim_groups.id").onDelete("cascade"))
+          .addColumn("user_id", id, (c) => c.notNull())
+          .addPrimaryKeyConstraint("scim_group_members_pk", ["group_id", "user_id"])
+          .execute();
+        await db.schema.createTable("spend_limit_increase_requests")
+          .addColumn("id", id, (c) => c.primaryKey())
+          .addColumn("org_id", id, (c) => c.notNull().references("organizations.id"))
+          .addColumn("user_id", id, (c) => c.notNull())
+          .addColumn("api_key_id", id)
+          .addColumn("scope_type", "text", (c) => c.notNull())
+          .addColumn("scope_id", id)
+          .addColumn("period", "text", (c) => c.notNull())
+          .addColumn("reason", "text")
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("resolved_at", "text")
+          .addColumn("resolved_by_type", "text")
+          .addColumn("resolved_by_id", "text")
+          .addColumn("spend_limit_id", id)
+          .execute();
+      },
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 import { type Kysely, type SelectQueryBuilder, type Transaction, sql } from "kysely";
 import { type AuditEvent, type AuditEventInput, AuditWriteError, eventHash } from "../../core/audit.js";
-import type { AdminKey, ApiKey, Invite, PageRequest, PageResult, RateLimitSetting, SpendLimit, User, Workspace, WorkspaceMember } from "../../core/domain.js";
+import type {
+  AdminKey, AlertRule, ApiKey, Delivery, IncreaseRequest, Invite, PageRequest, PageResult, RateLimitSetting, ScimGroup, ScimToken, SpendLimit, User, Workspace, WorkspaceMember,
+} from "../../core/domain.js";
 import { ID_PREFIX, encodeBase62 } from "../../core/ids.js";
 import type { Repos, Store } from "../../core/ports.js";
 import type { WorkspaceRole } from "../../core/rbac.js";
@@ -39,7 +41,32 @@ function parseJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
 
-const toWorkspace = (r: WorkspacesTable): Workspace => ({ ...r, tags: JSON.parse(r.tags) as Record<string, string> });
+const toWorkspace = (r: WorkspacesTable): Workspace => ({
+  ...r, tags: JSON.parse(r.tags) as Record<string, string>, rotation_max_age_days: Number(r.rotation_max_age_days),
+  rotation_action: r.rotation_action === "disable" ? "disable" : "notify",
+});
+const toAlertRule = (r: Database["alert_rules"]): AlertRule => ({
+  ...r, scope_type: r.scope_type as AlertRule["scope_type"], scope_id: r.scope_id === "" ? null : r.scope_id,
+  thresholds: JSON.parse(r.thresholds) as number[], projected: Number(r.projected) === 1,
+  events: JSON.parse(r.events) as AlertRule["events"], channels: JSON.parse(r.channels) as AlertRule["channels"],
+});
+const fromAlertRule = (r: Partial<AlertRule>) => {
+  const { thresholds, projected, events, channels, scope_id, ...rest } = r;
+  return {
+    ...rest,
+    ...(scope_id !== undefined ? { scope_id: scope_id ?? "" } : {}),
+    ...(thresholds !== undefined ? { thresholds: JSON.stringify(thresholds) } : {}),
+    ...(projected !== undefined ? { projected: projected ? 1 : 0 } : {}),
+    ...(events !== undefined ? { events: JSON.stringify(events) } : {}),
+    ...(channels !== undefined ? { channels: JSON.stringify(channels) } : {}),
+  };
+};
+const toDelivery = (r: Database["alert_deliveries"]): Delivery => ({
+  ...r, channel: r.channel as Delivery["channel"], status: r.status as Delivery["status"], attempts: JSON.parse(r.attempts) as Delivery["attempts"],
+});
+const asScimToken = (r: Database["scim_tokens"]): ScimToken => r;
+const asScimGroup = (r: Database["scim_groups"]): ScimGroup => r as ScimGroup;
+const asIncreaseRequest = (r: Database["spend_limit_increase_requests"]): IncreaseRequest => r as IncreaseRequest;
 const toApiKey = (r: ApiKeysTable): ApiKey => ({
   ...r,
   status: r.status as ApiKey["status"],
@@ -92,6 +119,16 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
       async setUnpricedPolicy(orgId, policy) {
         await db.updateTable("organizations").set({ unpriced_models: policy }).where("id", "=", orgId).execute();
       },
+      async offboardingPolicy(orgId) {
+        const r = await db.selectFrom("organizations").select(["offboarding_api_keys", "offboarding_transfer_to"]).where("id", "=", orgId).executeTakeFirst();
+        return { api_keys: r?.offboarding_api_keys === "transfer" ? "transfer" : "revoke", transfer_to_user_id: r?.offboarding_transfer_to ?? null };
+      },
+      async setOffboardingPolicy(orgId, policy) {
+        await db.updateTable("organizations").set({ offboarding_api_keys: policy.api_keys, offboarding_transfer_to: policy.transfer_to_user_id }).where("id", "=", orgId).execute();
+      },
+      async listIds() {
+        return (await db.selectFrom("organizations").select("id").orderBy("id").execute()).map((r) => r.id);
+      },
     },
     users: {
       async insert(user) {
@@ -113,6 +150,19 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
       },
       async update(orgId, id, patch) {
         await db.updateTable("users").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+      async scimList(orgId, filter, offset, count) {
+        let q = db.selectFrom("users").where("org_id", "=", orgId).where("status", "<>", "deleted");
+        if (filter !== null) {
+          const v = filter.value;
+          if (filter.attribute === "userName") q = q.where((eb) => eb.or([eb(sql<string>`lower(coalesce(user_name, email))`, "=", v.toLowerCase()), eb("email", "=", v.toLowerCase())]));
+          else if (filter.attribute === "email") q = q.where("email", "=", v.toLowerCase());
+          else if (filter.attribute === "externalId") q = q.where("external_id", "=", v);
+          else q = q.where("id", "=", v);
+        }
+        const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+        const rows = await q.selectAll().orderBy("id").offset(offset).limit(count).execute();
+        return { rows: rows.map(asUser), total: Number(total.n) };
       },
     },
     invites: {
@@ -158,6 +208,9 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
         if (filter.visible !== "all") q = q.where("id", "in", [...filter.visible]);
         return paginate(q as never, "id", page, toWorkspace);
       },
+      async listAll(orgId) {
+        return (await db.selectFrom("workspaces").selectAll().where("org_id", "=", orgId).orderBy("id").execute()).map(toWorkspace);
+      },
       async update(orgId, id, patch) {
         const { tags, ...rest } = patch;
         await db.updateTable("workspaces").set({ ...rest, ...(tags === undefined ? {} : { tags: JSON.stringify(tags) }) })
@@ -189,6 +242,9 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
       async removeAllForUser(orgId, userId) {
         const r = await db.deleteFrom("workspace_members").where("org_id", "=", orgId).where("user_id", "=", userId).executeTakeFirst();
         return Number(r.numDeletedRows);
+      },
+      async listAllInWorkspace(orgId, workspaceId) {
+        return (await db.selectFrom("workspace_members").selectAll().where("org_id", "=", orgId).where("workspace_id", "=", workspaceId).orderBy("user_id").execute()).map(asMember);
       },
     },
     apiKeys: {
@@ -225,6 +281,15 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
         }
         return paginate(q as never, "id", page, toApiKey);
       },
+      async listLiveForUser(orgId, userId) {
+        const rows = await db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId).where("status", "in", ["active", "inactive"])
+          .where((eb) => eb.or([eb("owner_user_id", "=", userId), eb.and([eb("owner_user_id", "is", null), eb("created_by_type", "=", "user"), eb("created_by_id", "=", userId)])]))
+          .orderBy("id").execute();
+        return rows.map(toApiKey);
+      },
+      async listActive(orgId) {
+        return (await db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId).where("status", "=", "active").orderBy("id").execute()).map(toApiKey);
+      },
       async listActiveInWorkspace(orgId, workspaceId) {
         const rows = await db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId).where("workspace_id", "=", workspaceId).where("status", "in", ["active", "inactive"]).execute();
         return rows.map(toApiKey);
@@ -252,6 +317,9 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
       },
       list(orgId, page) {
         return paginate(db.selectFrom("admin_keys").selectAll().where("org_id", "=", orgId) as never, "id", page, asAdminKey);
+      },
+      async listActiveForUser(orgId, userId) {
+        return (await db.selectFrom("admin_keys").selectAll().where("org_id", "=", orgId).where("user_id", "=", userId).where("status", "=", "active").orderBy("id").execute()).map(asAdminKey);
       },
       async update(orgId, id, patch) {
         await db.updateTable("admin_keys").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
@@ -361,6 +429,15 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
           };
         });
       },
+      async countRequests(orgId, apiKeyId, sinceIso) {
+        const r = await db.selectFrom("usage_rollups").select((eb) => eb.fn.coalesce(eb.fn.sum<number>("requests"), eb.val(0)).as("n"))
+          .where("org_id", "=", orgId).where("width", "=", "1m").where("api_key_id", "=", apiKeyId).where("bucket", ">=", sinceIso.slice(0, 16)).executeTakeFirst();
+        return Number(r?.n ?? 0);
+      },
+      async pruneMinuteRollups(beforeBucket) {
+        const r = await db.deleteFrom("usage_rollups").where("width", "=", "1m").where("bucket", "<", beforeBucket).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
       async sumCostByScope(orgId, scopeType, ids, sinceIso) {
         const out = new Map<string, number>();
         if (ids.length === 0) return out;
@@ -389,6 +466,177 @@ function repos(db: Db, onAppend: (e: AuditEvent) => void = () => {}): Repos {
         if (filter.to !== undefined) q = q.where("created_at", "<", filter.to);
         const rows = await q.orderBy("created_at").orderBy("id").limit(limit).execute();
         return rows.map((r) => ({ ...r, stream: Number(r.stream) === 1, price_estimated: Number(r.price_estimated) === 1 }));
+      },
+    },
+    alertRules: {
+      async insert(rule) {
+        await db.insertInto("alert_rules").values(fromAlertRule(rule) as Database["alert_rules"]).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("alert_rules").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? toAlertRule(r) : null;
+      },
+      list(orgId, page) {
+        return paginate(db.selectFrom("alert_rules").selectAll().where("org_id", "=", orgId) as never, "id", page, toAlertRule);
+      },
+      async listAll(orgId) {
+        return (await db.selectFrom("alert_rules").selectAll().where("org_id", "=", orgId).orderBy("id").execute()).map(toAlertRule);
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("alert_rules").set(fromAlertRule(patch)).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+      async remove(orgId, id) {
+        await db.deleteFrom("alert_rules").where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    deliveries: {
+      async insert(d) {
+        await db.insertInto("alert_deliveries").values({ ...d, attempts: JSON.stringify(d.attempts) }).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("alert_deliveries").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? toDelivery(r) : null;
+      },
+      list(orgId, filter, page) {
+        let q = db.selectFrom("alert_deliveries").selectAll().where("org_id", "=", orgId);
+        if (filter.ruleId !== undefined) q = q.where("rule_id", "=", filter.ruleId);
+        if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+        if (filter.eventType !== undefined) q = q.where("event_type", "=", filter.eventType);
+        return paginate(q as never, "id", page, toDelivery);
+      },
+      async due(nowIso, limit) {
+        const rows = await db.selectFrom("alert_deliveries").selectAll().where("status", "=", "pending").where("next_attempt_at", "<=", nowIso)
+          .orderBy("next_attempt_at").orderBy("id").limit(limit).execute();
+        return rows.map(toDelivery);
+      },
+      async update(id, patch) {
+        await db.updateTable("alert_deliveries").set({ ...patch, attempts: JSON.stringify(patch.attempts) }).where("id", "=", id).execute();
+      },
+    },
+    firings: {
+      async claim(orgId, fireKey, nowIso) {
+        const r = await db.insertInto("alert_firings").values({ org_id: orgId, fire_key: fireKey, fired_at: nowIso })
+          .onConflict((oc) => oc.columns(["org_id", "fire_key"]).doNothing()).executeTakeFirst();
+        return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+      },
+      async has(orgId, fireKeys) {
+        if (fireKeys.length === 0) return new Set();
+        const rows = await db.selectFrom("alert_firings").select("fire_key").where("org_id", "=", orgId).where("fire_key", "in", [...fireKeys]).execute();
+        return new Set(rows.map((r) => r.fire_key));
+      },
+    },
+    jobs: {
+      async claim(job, dueAt, instance, nowIso) {
+        const r = await db.insertInto("job_runs").values({ job, due_at: dueAt, instance, status: "running", started_at: nowIso, finished_at: null, detail: null })
+          .onConflict((oc) => oc.columns(["job", "due_at"]).doNothing()).executeTakeFirst();
+        return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+      },
+      async finish(job, dueAt, status, detail, nowIso) {
+        await db.updateTable("job_runs").set({ status, detail, finished_at: nowIso }).where("job", "=", job).where("due_at", "=", dueAt).execute();
+      },
+      async release(job, dueAt) {
+        await db.deleteFrom("job_runs").where("job", "=", job).where("due_at", "=", dueAt).execute();
+      },
+      async prune(beforeIso) {
+        const r = await db.deleteFrom("job_runs").where("due_at", "<", beforeIso).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
+      async list(job, limit) {
+        let q = db.selectFrom("job_runs").selectAll();
+        if (job !== null) q = q.where("job", "=", job);
+        return q.orderBy("due_at", "desc").orderBy("job").limit(limit).execute();
+      },
+    },
+    leases: {
+      async acquire(name, holder, nowMs, ttlMs) {
+        await db.insertInto("scheduler_leases").values({ name, holder, expires_at_ms: nowMs + ttlMs })
+          .onConflict((oc) => oc.column("name").doUpdateSet({ holder, expires_at_ms: nowMs + ttlMs })
+            .where((eb) => eb.or([eb("scheduler_leases.holder", "=", holder), eb("scheduler_leases.expires_at_ms", "<", nowMs)])))
+          .execute();
+        const r = await db.selectFrom("scheduler_leases").select("holder").where("name", "=", name).executeTakeFirst();
+        return r?.holder === holder;
+      },
+      async release(name, holder) {
+        await db.deleteFrom("scheduler_leases").where("name", "=", name).where("holder", "=", holder).execute();
+      },
+    },
+    scimTokens: {
+      async insert(t) {
+        await db.insertInto("scim_tokens").values(t).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("scim_tokens").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? asScimToken(r) : null;
+      },
+      async getForAuth(id) {
+        const r = await db.selectFrom("scim_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+        return r ? asScimToken(r) : null;
+      },
+      list(orgId, page) {
+        return paginate(db.selectFrom("scim_tokens").selectAll().where("org_id", "=", orgId) as never, "id", page, asScimToken);
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("scim_tokens").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+    },
+    scimGroups: {
+      async insert(g) {
+        await db.insertInto("scim_groups").values(g).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("scim_groups").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? asScimGroup(r) : null;
+      },
+      async list(orgId, filter, offset, count) {
+        let q = db.selectFrom("scim_groups").where("org_id", "=", orgId);
+        if (filter !== null) {
+          if (filter.attribute === "displayName") q = q.where(sql<string>`lower(display_name)`, "=", filter.value.toLowerCase());
+          else if (filter.attribute === "externalId") q = q.where("external_id", "=", filter.value);
+          else q = q.where("id", "=", filter.value);
+        }
+        const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+        const rows = await q.selectAll().orderBy("id").offset(offset).limit(count).execute();
+        return { rows: rows.map(asScimGroup), total: Number(total.n) };
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("scim_groups").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+      async remove(orgId, id) {
+        await db.deleteFrom("scim_group_members").where("org_id", "=", orgId).where("group_id", "=", id).execute();
+        await db.deleteFrom("scim_groups").where("org_id", "=", orgId).where("id", "=", id).execute();
+      },
+      async members(orgId, groupId) {
+        return (await db.selectFrom("scim_group_members").select("user_id").where("org_id", "=", orgId).where("group_id", "=", groupId).orderBy("user_id").execute()).map((r) => r.user_id);
+      },
+      async addMember(orgId, groupId, userId) {
+        await db.insertInto("scim_group_members").values({ org_id: orgId, group_id: groupId, user_id: userId })
+          .onConflict((oc) => oc.columns(["group_id", "user_id"]).doNothing()).execute();
+      },
+      async removeMember(orgId, groupId, userId) {
+        await db.deleteFrom("scim_group_members").where("org_id", "=", orgId).where("group_id", "=", groupId).where("user_id", "=", userId).execute();
+      },
+      async groupsOfUser(orgId, userId) {
+        const rows = await db.selectFrom("scim_groups").innerJoin("scim_group_members", "scim_group_members.group_id", "scim_groups.id")
+          .selectAll("scim_groups").where("scim_groups.org_id", "=", orgId).where("scim_group_members.user_id", "=", userId).orderBy("scim_groups.id").execute();
+        return rows.map(asScimGroup);
+      },
+    },
+    increaseRequests: {
+      async insert(r) {
+        await db.insertInto("spend_limit_increase_requests").values(r).execute();
+      },
+      async get(orgId, id) {
+        const r = await db.selectFrom("spend_limit_increase_requests").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+        return r ? asIncreaseRequest(r) : null;
+      },
+      async list(orgId, filter) {
+        let q = db.selectFrom("spend_limit_increase_requests").selectAll().where("org_id", "=", orgId);
+        if (filter.userIds && filter.userIds.length > 0) q = q.where("user_id", "in", [...filter.userIds]);
+        if (filter.statuses && filter.statuses.length > 0) q = q.where("status", "in", [...filter.statuses]);
+        return (await q.orderBy("id", "desc").execute()).map(asIncreaseRequest);
+      },
+      async update(orgId, id, patch) {
+        await db.updateTable("spend_limit_increase_requests").set(patch).where("org_id", "=", orgId).where("id", "=", id).execute();
       },
     },
     audit: {
@@ -475,6 +723,14 @@ export class SqlStore implements Store {
   get spendLimits() { return this.r.spendLimits; }
   get rateLimits() { return this.r.rateLimits; }
   get usage() { return this.r.usage; }
+  get alertRules() { return this.r.alertRules; }
+  get deliveries() { return this.r.deliveries; }
+  get firings() { return this.r.firings; }
+  get jobs() { return this.r.jobs; }
+  get leases() { return this.r.leases; }
+  get scimTokens() { return this.r.scimTokens; }
+  get scimGroups() { return this.r.scimGroups; }
+  get increaseRequests() { return this.r.increaseRequests; }
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.connection.db, this.dialect);

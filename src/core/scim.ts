@@ -1,0 +1,221 @@
+import { WORKSPACE_ROLES, type WorkspaceRole } from "./rbac.js";
+
+/** SCIM 2.0 (RFC 7643/7644): pure parsing of filters and PATCH requests, in Okta's and Entra's shapes. */
+
+export const SCIM_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const SCIM_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
+export const SCIM_ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+export const SCIM_GATEHOUSE_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:Group";
+export const SCIM_LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+export const SCIM_PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/** A SCIM protocol error: HTTP status plus the optional `scimType`. */
+export class ScimError extends Error {
+  constructor(readonly status: number, message: string, readonly scimType?: "invalidFilter" | "invalidValue" | "uniqueness" | "invalidSyntax" | "noTarget" | "invalidPath" | "mutability") {
+    super(message);
+    this.name = "ScimError";
+  }
+}
+
+export interface ScimFilter {
+  /** Lower-cased attribute path, e.g. `username`, `externalid`, `emails.value`, `displayname`. */
+  attribute: string;
+  value: string;
+}
+
+/** Parses the one filter form identity providers send: `<attribute> eq "<value>"` (operator in any case). */
+export function parseFilter(filter: string): ScimFilter {
+  const m = /^\s*([A-Za-z][\w.:[\]"= -]*?)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
+  if (!m) throw new ScimError(400, `unsupported filter ${JSON.stringify(filter.slice(0, 200))}; use <attribute> eq "<value>"`, "invalidFilter");
+  const attribute = stripSchema((m[1] as string).trim()).toLowerCase().replace(/\[type eq "work"\]/, "");
+  const value = (m[2] as string).replace(/\\(.)/g, "$1");
+  return { attribute, value };
+}
+
+function stripSchema(path: string): string {
+  for (const s of [SCIM_USER_SCHEMA, SCIM_GROUP_SCHEMA, SCIM_ENTERPRISE_USER_SCHEMA]) {
+    if (path.toLowerCase().startsWith(s.toLowerCase() + ":")) return path.slice(s.length + 1);
+  }
+  return path;
+}
+
+/** SCIM booleans arrive as JSON booleans or, from Entra, as the strings "True" / "False". */
+export function scimBoolean(v: unknown): boolean {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
+  throw new ScimError(400, `expected a boolean, got ${JSON.stringify(v)}`, "invalidValue");
+}
+
+/** The user attributes Gatehouse keeps. Unknown attributes are accepted and ignored. */
+export interface ScimUserPatch {
+  userName?: string;
+  externalId?: string | null;
+  displayName?: string;
+  givenName?: string | null;
+  familyName?: string | null;
+  email?: string;
+  active?: boolean;
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== "string" || v.length === 0 || v.length > 320) throw new ScimError(400, `${what} must be a non-empty string`, "invalidValue");
+  return v;
+}
+
+function workEmail(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const entries = v.filter((e): e is { value: unknown; type?: unknown; primary?: unknown } => typeof e === "object" && e !== null && "value" in e);
+  const chosen = entries.find((e) => e.primary === true || e.primary === "True" || e.primary === "true") ?? entries.find((e) => e.type === "work") ?? entries[0];
+  return chosen === undefined ? undefined : str(chosen.value, "emails.value");
+}
+
+/** Applies one attribute (by lower-cased path) to a patch. */
+function setAttribute(patch: ScimUserPatch, path: string, value: unknown, remove: boolean): void {
+  switch (path) {
+    case "active":
+      if (remove) throw new ScimError(400, "active cannot be removed", "mutability");
+      patch.active = scimBoolean(value);
+      return;
+    case "username":
+      if (remove) throw new ScimError(400, "userName cannot be removed", "mutability");
+      patch.userName = str(value, "userName");
+      return;
+    case "externalid":
+      patch.externalId = remove ? null : str(value, "externalId");
+      return;
+    case "displayname":
+      if (!remove) patch.displayName = str(value, "displayName");
+      return;
+    case "name.givenname":
+      patch.givenName = remove ? null : str(value, "name.givenName");
+      return;
+    case "name.familyname":
+      patch.familyName = remove ? null : str(value, "name.familyName");
+      return;
+    case "name":
+      if (remove || typeof value !== "object" || value === null) return;
+      for (const [k, v] of Object.entries(value)) setAttribute(patch, `name.${k.toLowerCase()}`, v, false);
+      return;
+    case "emails":
+    case "emails.value":
+    case 'emails[type eq "work"].value': {
+      if (remove) return;
+      const e = Array.isArray(value) ? workEmail(value) : str(value, "emails.value");
+      if (e !== undefined) patch.email = e;
+      return;
+    }
+    default:
+      // Attributes Gatehouse does not keep (title, phoneNumbers, enterprise extension…) are ignored.
+      return;
+  }
+}
+
+/** A full user representation (POST or PUT body) as a patch; `userName` is required. */
+export function userFromResource(body: Record<string, unknown>): ScimUserPatch & { userName: string } {
+  const patch: ScimUserPatch = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k === "schemas" || k === "id" || k === "meta") continue;
+    setAttribute(patch, stripSchema(k).toLowerCase(), v, false);
+  }
+  if (patch.userName === undefined) throw new ScimError(400, "userName is required", "invalidValue");
+  if (patch.active === undefined) patch.active = true;
+  return patch as ScimUserPatch & { userName: string };
+}
+
+export interface PatchOperation {
+  op: string;
+  path?: string;
+  value?: unknown;
+}
+
+function operations(body: unknown): PatchOperation[] {
+  const ops = (body as { Operations?: unknown } | null)?.Operations;
+  if (!Array.isArray(ops) || ops.length === 0 || ops.length > 100) throw new ScimError(400, "Operations must be a non-empty array", "invalidSyntax");
+  return ops.map((o) => {
+    if (typeof o !== "object" || o === null || typeof (o as PatchOperation).op !== "string") throw new ScimError(400, "each operation needs an op", "invalidSyntax");
+    const op = (o as PatchOperation).op.toLowerCase();
+    if (op !== "add" && op !== "replace" && op !== "remove") throw new ScimError(400, `unknown op ${JSON.stringify((o as PatchOperation).op)}`, "invalidSyntax");
+    const path = (o as PatchOperation).path;
+    if (path !== undefined && typeof path !== "string") throw new ScimError(400, "path must be a string", "invalidPath");
+    return { op, ...(path === undefined ? {} : { path }), value: (o as PatchOperation).value };
+  });
+}
+
+/**
+ * A PATCH request on a user as one patch. Ops in any case; with a path (Entra:
+ * `{op:"Replace", path:"active", value:"False"}`) or without (Okta: `{op:"replace", value:{active:false}}`).
+ */
+export function userPatchFromRequest(body: unknown): ScimUserPatch {
+  const patch: ScimUserPatch = {};
+  for (const o of operations(body)) {
+    const remove = o.op === "remove";
+    if (o.path === undefined) {
+      if (remove) throw new ScimError(400, "remove needs a path", "noTarget");
+      if (typeof o.value !== "object" || o.value === null) throw new ScimError(400, "an operation without a path needs an object value", "invalidValue");
+      for (const [k, v] of Object.entries(o.value)) setAttribute(patch, stripSchema(k).toLowerCase(), v, false);
+    } else {
+      setAttribute(patch, stripSchema(o.path).toLowerCase(), o.value, remove);
+    }
+  }
+  return patch;
+}
+
+export interface GroupPatch {
+  displayName?: string;
+  externalId?: string | null;
+  /** Replace the member list with these user ids. */
+  setMembers?: string[];
+  addMembers: string[];
+  removeMembers: string[];
+}
+
+function memberIds(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((m) => str((m as { value?: unknown }).value, "members.value"));
+}
+
+/** A PATCH request on a group: displayName and members, with Okta's and Entra's forms. */
+export function groupPatchFromRequest(body: unknown): GroupPatch {
+  const patch: GroupPatch = { addMembers: [], removeMembers: [] };
+  for (const o of operations(body)) {
+    const path = o.path === undefined ? undefined : stripSchema(o.path).toLowerCase();
+    if (path === undefined) {
+      if (o.op === "remove" || typeof o.value !== "object" || o.value === null) throw new ScimError(400, "an operation without a path needs an object value", "invalidValue");
+      const v = o.value as Record<string, unknown>;
+      if (v.displayName !== undefined) patch.displayName = str(v.displayName, "displayName");
+      if (v.externalId !== undefined) patch.externalId = str(v.externalId, "externalId");
+      if (v.members !== undefined && o.op === "replace") patch.setMembers = memberIds(v.members);
+      else if (v.members !== undefined) patch.addMembers.push(...memberIds(v.members));
+      continue;
+    }
+    if (path === "displayname") {
+      if (o.op !== "remove") patch.displayName = str(o.value, "displayName");
+    } else if (path === "externalid") {
+      patch.externalId = o.op === "remove" ? null : str(o.value, "externalId");
+    } else if (path === "members") {
+      if (o.op === "add") patch.addMembers.push(...memberIds(o.value));
+      else if (o.op === "replace") patch.setMembers = memberIds(o.value);
+      else if (o.value !== undefined) patch.removeMembers.push(...memberIds(o.value));
+      else patch.setMembers = [];
+    } else {
+      const m = /^members\[value eq "([^"]+)"\]$/.exec(path);
+      if (m && o.op === "remove") patch.removeMembers.push(m[1] as string);
+      else throw new ScimError(400, `unsupported path ${JSON.stringify(o.path)}`, "invalidPath");
+    }
+  }
+  return patch;
+}
+
+/**
+ * Which workspace role a group grants. Groups are named `<workspace name or id>:<role>` (or with `/`),
+ * the role being `admin`, `developer`, `user` or `billing` (a `workspace_` prefix is optional);
+ * the Gatehouse group extension may name them explicitly instead. null = the group grants nothing.
+ */
+export function groupRoleFromName(displayName: string): { workspace: string; role: WorkspaceRole } | null {
+  const m = /^(.+?)\s*[:/]\s*(workspace_)?(admin|developer|user|billing)\s*$/i.exec(displayName);
+  if (!m) return null;
+  const role = `workspace_${(m[3] as string).toLowerCase()}` as WorkspaceRole;
+  return WORKSPACE_ROLES.includes(role) ? { workspace: (m[1] as string).trim(), role } : null;
+}
