@@ -1,5 +1,5 @@
 import type { IncreaseRequest, User } from "../core/domain.js";
-import { DomainError, notFound } from "../core/errors.js";
+import { DomainError, forbidden, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { type SpendPeriod, microsToCentsString, periodWindow } from "../core/limits.js";
 import { decideWorkspaceAccess } from "../core/rbac.js";
@@ -14,12 +14,16 @@ import { type SpendScope, applySpendLimit, scopeOf } from "./spend-limits.js";
  * more; the workspace's admins (and the organization's alert rules subscribed to
  * `limit_requests`) are notified; an approval raises the limit of the request's scope.
  */
-export async function createIncreaseRequest(deps: ServiceDeps, ctx: Ctx, input: { period: SpendPeriod; api_key_id?: string | undefined; reason?: string | undefined }): Promise<IncreaseRequest> {
+export async function createIncreaseRequest(deps: ServiceDeps, ctx: Ctx, input: { period: SpendPeriod; api_key_id?: string | undefined; reason?: string | undefined; user_id?: string | undefined }): Promise<IncreaseRequest> {
   requireOrgPermission(ctx, "spend_requests:create");
-  const userId = ctx.principal.userId;
-  if (userId === null) throw new DomainError("invalid_request", "only a credential that acts as a user can request a spend limit increase");
+  // A user asks for themselves; a credential that does not act as a user files for a named user.
+  if (ctx.principal.userId !== null && input.user_id !== undefined && input.user_id !== ctx.principal.userId) throw forbidden("spend_requests:create (for another user)");
+  const userId = ctx.principal.userId ?? input.user_id;
+  if (userId === undefined) throw new DomainError("validation_failed", "user_id is required when the credential does not act as a user");
   const orgId = ctx.principal.orgId;
   return deps.store.transaction(async (tx) => {
+    const requester = await tx.users.get(orgId, userId);
+    if (!requester || requester.status !== "active") throw notFound("user", userId);
     const now = deps.clock.now();
     let workspaceId: string | null = null;
     if (input.api_key_id !== undefined) {
@@ -42,9 +46,8 @@ export async function createIncreaseRequest(deps: ServiceDeps, ctx: Ctx, input: 
     await tx.audit.append(auditEvent(ctx, "spend_limit_increase_request.created", { type: "spend_limit_increase_request", id: request.id }, workspaceId, {
       period: request.period, scope: { type: request.scope_type, id: request.scope_id }, reason: request.reason,
     }), now);
-    const requester = await tx.users.get(orgId, userId);
     await notify(tx, orgId, "limit_requests", { workspaceId, apiKeyId: request.api_key_id }, newNotification(orgId, "spend_limit_increase_request.created",
-      `${requester?.email ?? userId} asks for a higher ${request.period} spend limit${request.api_key_id ? ` on API key ${request.api_key_id}` : ""}${request.reason ? `: ${request.reason}` : ""}`,
+      `${requester.email} asks for a higher ${request.period} spend limit${request.api_key_id ? ` on API key ${request.api_key_id}` : ""}${request.reason ? `: ${request.reason}` : ""}`,
       { request_id: request.id, user_id: userId, api_key_id: request.api_key_id, workspace_id: workspaceId, period: request.period, reason: request.reason }, now),
     await approverEmails(tx, orgId, workspaceId), now);
     return request;

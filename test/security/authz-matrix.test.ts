@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIALECTS } from "../support/databases.js";
 import { type Org, PRINCIPALS, setupForeignOrg, setupOrg } from "../support/fixtures.js";
 import { type Harness, createHarness } from "../support/harness.js";
-import { type Cell, INFERENCE_ROUTES, MATRIX, PUBLIC_ROUTES } from "../support/matrix.js";
+import { type Cell, INFERENCE_ROUTES, MATRIX, PUBLIC_ROUTES, SCIM_ROUTES } from "../support/matrix.js";
 
 describe.each(DIALECTS)("authorization matrix (Z1, Z4): %s", (dialect) => {
   let h: Harness;
@@ -24,11 +24,24 @@ describe.each(DIALECTS)("authorization matrix (Z1, Z4): %s", (dialect) => {
     const { buildApp } = await import("../../src/server/app.js");
     const { routes } = await buildApp({ deps: h.deps, gateway: h.dataPlane! });
     const names = routes.map((r) => `${r.method} ${r.url}`);
-    const missing = names.filter((n) => !(n in MATRIX) && !PUBLIC_ROUTES.includes(n) && !INFERENCE_ROUTES.includes(n));
+    const missing = names.filter((n) => !(n in MATRIX) && !PUBLIC_ROUTES.includes(n) && !INFERENCE_ROUTES.includes(n) && !SCIM_ROUTES.includes(n));
     expect(missing).toEqual([]);
     for (const r of routes) expect(r.access, `${r.method} ${r.url} declares no access`).toBeDefined();
     for (const n of PUBLIC_ROUTES) expect(routes.find((r) => `${r.method} ${r.url}` === n)?.access).toBe("public");
     for (const n of INFERENCE_ROUTES) expect(routes.find((r) => `${r.method} ${r.url}` === n)?.access).toBe("inference");
+    for (const n of SCIM_ROUTES) expect(routes.find((r) => `${r.method} ${r.url}` === n)?.access).toBe("scim");
+  });
+
+  it("SCIM routes refuse every admin and API key, and SCIM tokens open no admin route", async () => {
+    const token = (await h.call("POST", "/v1/organizations/scim_tokens", { name: "okta-matrix" }, own.adminKey)).json.secret as string;
+    for (const p of PRINCIPALS) {
+      const res = await h.call("GET", "/scim/v2/Users", undefined, null).then(() => h.app.inject({ method: "GET", url: "/scim/v2/Users", headers: own.keys[p] ? { authorization: `Bearer ${own.keys[p]}` } : {} }));
+      expect(res.statusCode, p).toBe(401);
+      expect(JSON.parse(res.body).schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:Error"]);
+    }
+    expect((await h.app.inject({ method: "GET", url: "/scim/v2/Users", headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    expect((await h.call("GET", "/v1/organizations/users", undefined, token)).status).toBe(401);
+    expect((await h.call("GET", "/v1/organizations/me", undefined, token)).status).toBe(401);
   });
 
   it("own organization: 0 unexpected allows, 0 unexpected denies", async () => {

@@ -96,7 +96,10 @@ describe.each(DIALECTS)("key secrets: %s", (dialect) => {
       workspace_id: org.wsA, user_id: org.users.ws_admin, api_key_id: fresh.id, admin_key_id: freshAdmin.id,
       invite_id: (await ok(h, "POST", "/v1/organizations/invites", { email: "crawl@example.com", role: "user" })).id,
       spend_limit_id: (await ok(h, "POST", "/v1/organizations/spend_limits", { scope: { type: "api_key", api_key_id: fresh.id }, amount: "100", period: "daily" })).id,
+      alert_rule_id: (await ok(h, "POST", "/v1/organizations/alert_rules", { name: "crawl-alerts", scope: { type: "organization" }, channels: [{ type: "webhook", url: "http://127.0.0.1:9/hook" }] })).id,
+      request_id: (await ok(h, "POST", "/v1/organizations/spend_limit_increase_requests", { user_id: org.users.ws_admin, period: "daily" })).id,
     };
+    ids.delivery_id = (await ok(h, "GET", "/v1/organizations/alert_deliveries")).first_id;
     const crawled: string[] = [];
     for (const [path, ops] of Object.entries<any>(doc.paths)) {
       if (!ops.get) continue;

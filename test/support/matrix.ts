@@ -30,7 +30,42 @@ const withCredential = async (h: Harness, org: Org, url: string) => {
   return url;
 };
 
+const ALERT_READERS: PrincipalName[] = ["admin", "auditor", "billing"];
+const newAlertRule = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/alert_rules", { name: unique("finance-alerts"), scope: { type: "organization" }, channels: [{ type: "email", to: ["finance@example.com"] }] }, org.adminKey)).id as string;
+const newDelivery = async (h: Harness, org: Org) => {
+  await newAlertRule(h, org);
+  await newIncreaseRequest(h, org);
+  return (await ok(h, "GET", "/v1/organizations/alert_deliveries?limit=1000", undefined, org.adminKey)).last_id as string;
+};
+const newIncreaseRequest = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/spend_limit_increase_requests", { user_id: await newUser(h, org), period: "monthly" }, org.adminKey)).id as string;
+const newScimToken = async (h: Harness, org: Org) => (await ok(h, "POST", "/v1/organizations/scim_tokens", { name: unique("okta-provisioning") }, org.adminKey)).id as string;
+
 export const MATRIX: Record<string, Entry> = {
+  "POST /v1/organizations/alert_rules": { allow: ["admin", "billing"], make: async () => ({ method: "POST", url: "/v1/organizations/alert_rules", body: { name: unique("budget-watch"), scope: { type: "organization" }, channels: [{ type: "slack", url: "https://hooks.slack.example/services/T0/B0/x" }] } }) },
+  "GET /v1/organizations/alert_rules": { allow: ALERT_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/alert_rules" }) },
+  "GET /v1/organizations/alert_rules/:alert_rule_id": { allow: ALERT_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/alert_rules/${await newAlertRule(h, o)}` }) },
+  "POST /v1/organizations/alert_rules/:alert_rule_id": { allow: ["admin", "billing"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/alert_rules/${await newAlertRule(h, o)}`, body: { thresholds: [75, 90] } }) },
+  "DELETE /v1/organizations/alert_rules/:alert_rule_id": { allow: ["admin", "billing"], make: async (h, o) => ({ method: "DELETE", url: `/v1/organizations/alert_rules/${await newAlertRule(h, o)}` }) },
+  "GET /v1/organizations/alert_deliveries": { allow: ALERT_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/alert_deliveries" }) },
+  "GET /v1/organizations/alert_deliveries/:delivery_id": { allow: ALERT_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/alert_deliveries/${await newDelivery(h, o)}` }) },
+  "POST /v1/organizations/scim_tokens": { allow: ["admin"], make: async () => ({ method: "POST", url: "/v1/organizations/scim_tokens", body: { name: unique("entra-provisioning") } }) },
+  "GET /v1/organizations/scim_tokens": { allow: ["admin", "auditor"], make: async () => ({ method: "GET", url: "/v1/organizations/scim_tokens" }) },
+  "POST /v1/organizations/scim_tokens/:scim_token_id/revoke": { allow: ["admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/scim_tokens/${await newScimToken(h, o)}/revoke` }) },
+  "POST /v1/organizations/spend_limit_increase_requests": { allow: ["admin", "developer", "billing", "user"], make: async (h, o) => ({ method: "POST", url: "/v1/organizations/spend_limit_increase_requests", body: { user_id: await newUser(h, o), period: "monthly", reason: "launch week" } }) },
+  "GET /v1/organizations/spend_limit_increase_requests": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/spend_limit_increase_requests" }) },
+  "GET /v1/organizations/spend_limit_increase_requests/:request_id": { allow: SPEND_READERS, make: async (h, o) => ({ method: "GET", url: `/v1/organizations/spend_limit_increase_requests/${await newIncreaseRequest(h, o)}` }) },
+  "POST /v1/organizations/spend_limit_increase_requests/:request_id/approve": { allow: ["admin", "billing"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/spend_limit_increase_requests/${await newIncreaseRequest(h, o)}/approve`, body: { amount: "2500" } }) },
+  "POST /v1/organizations/spend_limit_increase_requests/:request_id/deny": { allow: ["admin", "billing"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/spend_limit_increase_requests/${await newIncreaseRequest(h, o)}/deny`, body: {} }) },
+  "POST /v1/organizations/users/:user_id/offboard": { allow: ["admin"], make: async (h, o) => ({ method: "POST", url: `/v1/organizations/users/${await newUser(h, o)}/offboard`, body: { api_keys: "revoke" } }) },
+  "POST /v1/organizations/api_keys/:api_key_id/rotate": { allow: KEY_WRITERS, make: async (h, o) => ({ method: "POST", url: `/v1/organizations/api_keys/${await newKey(h, o)}/rotate`, body: { grace_period_seconds: 3600 } }) },
+  "POST /v1/organizations/api_keys/:api_key_id/rotate/complete": {
+    allow: KEY_WRITERS,
+    make: async (h, o) => {
+      const id = await newKey(h, o);
+      await ok(h, "POST", `/v1/organizations/api_keys/${id}/rotate`, { grace_period_seconds: 3600 }, o.adminKey);
+      return { method: "POST", url: `/v1/organizations/api_keys/${id}/rotate/complete` };
+    },
+  },
   "GET /v1/organizations/usage_report/messages": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/usage_report/messages?starting_at=2026-11-01T00:00:00Z" }) },
   "GET /v1/organizations/cost_report": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/cost_report?starting_at=2026-11-01T00:00:00Z" }) },
   "GET /v1/organizations/analytics/usage": { allow: SPEND_READERS, make: async () => ({ method: "GET", url: "/v1/organizations/analytics/usage?starting_at=2026-11-01T00:00:00Z" }) },
@@ -97,3 +132,10 @@ export const PUBLIC_ROUTES = ["GET /healthz", "GET /readyz", "GET /metrics", "GE
 /** Data-plane routes: authenticated by a workspace API key inside the gateway (test/gateway). */
 export const INFERENCE_ROUTES = ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models", "GET /v1/models/:model_id"];
 
+
+/** SCIM routes: authenticated by a SCIM token (test/scim), never by admin or API keys. */
+export const SCIM_ROUTES = [
+  "GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/Schemas", "GET /scim/v2/Schemas/:id", "GET /scim/v2/ResourceTypes", "GET /scim/v2/ResourceTypes/:id",
+  "GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/:id", "PUT /scim/v2/Users/:id", "PATCH /scim/v2/Users/:id", "DELETE /scim/v2/Users/:id",
+  "GET /scim/v2/Groups", "POST /scim/v2/Groups", "GET /scim/v2/Groups/:id", "PUT /scim/v2/Groups/:id", "PATCH /scim/v2/Groups/:id", "DELETE /scim/v2/Groups/:id",
+];

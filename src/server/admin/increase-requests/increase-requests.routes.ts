@@ -37,12 +37,12 @@ export function registerIncreaseRequestRoutes(app: App, deps: ServiceDeps): void
     config: { access: "spend_requests:create" },
     schema: {
       tags: ["spend limits"],
-      body: Body({ period: Type.Optional(Period), api_key_id: Type.Optional(Id), reason: Type.Optional(Type.String({ maxLength: 1000 })) }),
+      body: Body({ period: Type.Optional(Period), api_key_id: Type.Optional(Id), user_id: Type.Optional(Id), reason: Type.Optional(Type.String({ maxLength: 1000 })) }),
       response: { 201: IncreaseRequestSchema },
     },
   }, async (request, reply) => {
     const b = request.body;
-    return reply.code(201).send(await present(deps, await createIncreaseRequest(deps, ctx(request), { period: b.period ?? "monthly", api_key_id: b.api_key_id, reason: b.reason })));
+    return reply.code(201).send(await present(deps, await createIncreaseRequest(deps, ctx(request), { period: b.period ?? "monthly", api_key_id: b.api_key_id, user_id: b.user_id, reason: b.reason })));
   });
   app.get("/v1/organizations/spend_limit_increase_requests", {
     config: { access: "spend_limits:read" },
