@@ -26,7 +26,7 @@ export interface ScimFilter {
 
 /** Parses the one filter form identity providers send: `<attribute> eq "<value>"` (operator in any case). */
 export function parseFilter(filter: string): ScimFilter {
-  const m = /^\s*([A-Za-z][\w.:[\]"= -]*?)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
+  const m = /^\s*([A-Za-z][\w.:-]*(?:\[type eq "work"\][\w.]*)?)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
   if (!m) throw new ScimError(400, `unsupported filter ${JSON.stringify(filter.slice(0, 200))}; use <attribute> eq "<value>"`, "invalidFilter");
   const attribute = stripSchema((m[1] as string).trim()).toLowerCase().replace(/\[type eq "work"\]/, "");
   const value = (m[2] as string).replace(/\\(.)/g, "$1");

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { decideRotate, rotationStatus, warningWindow } from "./rotation.js";
+
+const DAY = 86_400_000;
+const now = new Date("2026-11-01T00:00:00Z");
+const at = (days: number) => new Date(now.getTime() + days * DAY);
+
+describe("rotation status under a 90-day policy", () => {
+  const policy = { max_key_age_days: 90, action: "notify" as const };
+  it.each([[0, "ok"], [75, "ok"], [76.5, "due_soon"], [89.9, "due_soon"], [90, "overdue"], [400, "overdue"]] as const)("a key %f days old is %s", (age, status) => {
+    expect(rotationStatus({ created_at: now.toISOString() }, policy, at(age))).toBe(status);
+  });
+});
+
+describe("warning windows (14 / 7 / 1 days)", () => {
+  it.each([[20, null], [14, 14], [10, 14], [7, 7], [3, 7], [1, 1], [0.5, 1], [0, null], [-1, null]] as const)("%f days before the deadline → %s", (left, window) => {
+    expect(warningWindow(at(left), now)).toBe(window);
+  });
+});
+
+describe("rolling a key", () => {
+  const active = { status: "active" as const, expires_at: null, rotated_to: null };
+  it.each([0, 3600, 86_400, 604_800])("grace %i s: the old key expires exactly then", (grace) => {
+    const d = decideRotate(active, null, grace, now);
+    expect(d).toEqual({ ok: true, oldExpiresAt: new Date(now.getTime() + grace * 1000), expireOlder: null });
+  });
+  it("refuses a grace outside 0 … 7 days, a key already rotated, an inactive or expired key", () => {
+    expect(decideRotate(active, null, 604_801, now).ok).toBe(false);
+    expect(decideRotate(active, null, -1, now).ok).toBe(false);
+    expect(decideRotate({ ...active, rotated_to: "apikey_new" }, null, 0, now).ok).toBe(false);
+    expect(decideRotate({ ...active, status: "inactive" }, null, 0, now).ok).toBe(false);
+    expect(decideRotate({ ...active, expires_at: now.toISOString() }, null, 0, now).ok).toBe(false);
+  });
+  it("never extends a key's own expiry", () => {
+    const d = decideRotate({ ...active, expires_at: at(1).toISOString() }, null, 604_800, now);
+    expect(d.ok && d.oldExpiresAt.toISOString()).toBe(at(1).toISOString());
+  });
+  it("a third roll inside the grace expires the oldest: never more than two live secrets", () => {
+    const predecessor = { id: "apikey_first", status: "active" as const, expires_at: at(1).toISOString() };
+    expect(decideRotate(active, predecessor, 3600, now)).toMatchObject({ ok: true, expireOlder: "apikey_first" });
+    expect(decideRotate(active, { ...predecessor, expires_at: now.toISOString() }, 3600, now)).toMatchObject({ ok: true, expireOlder: null });
+  });
+});
