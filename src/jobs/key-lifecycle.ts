@@ -28,6 +28,7 @@ export async function runKeyLifecycle(store: Store, clock: Clock): Promise<strin
     for (const key of await store.apiKeys.listActive(orgId)) {
       const ws = workspaces.get(key.workspace_id);
       if (!ws || ws.archived_at !== null) continue;
+      if (key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) continue;
       const subject = { workspaceId: key.workspace_id, apiKeyId: key.id };
       const once = async (fireKey: string, type: string, text: string, data: Record<string, unknown>, then?: (tx: Repos) => Promise<void>) => {
         await store.transaction(async (tx) => {
@@ -37,13 +38,15 @@ export async function runKeyLifecycle(store: Store, clock: Clock): Promise<strin
           sent++;
         });
       };
-      if (key.expires_at !== null && Date.parse(key.expires_at) > now.getTime() && key.rotated_to === null) {
+      if (key.expires_at !== null && key.rotated_to === null) {
         const days = warningWindow(new Date(key.expires_at), now);
         if (days !== null) await once(`expiry:${key.id}:${key.expires_at}:${days}`, "api_key.expiring", `API key ${key.name} (${key.id}) expires in less than ${days} day${days === 1 ? "" : "s"}, at ${key.expires_at}`, { expires_at: key.expires_at, days });
       }
       if (key.rotated_to !== null) continue;
       const policy = rotationPolicyOf(ws);
       const due = rotationDueAt(key, policy);
+      // A key that expires before its rotation falls due needs no rotation.
+      if (key.expires_at !== null && Date.parse(key.expires_at) <= due.getTime()) continue;
       const days = warningWindow(due, now);
       if (days !== null) {
         await once(`rotation_due:${key.id}:${days}`, "api_key.rotation_due", `API key ${key.name} (${key.id}) must be rotated within ${days} day${days === 1 ? "" : "s"} (due ${due.toISOString()}, policy ${policy.max_key_age_days} days)`, { rotation_due_at: due.toISOString(), days });
