@@ -51,8 +51,8 @@ describe("SCIM user PATCH in both vendors' shapes", () => {
 
 describe("SCIM group PATCH and role mapping", () => {
   it("adds and removes members in Entra's and Okta's forms", () => {
-    expect(groupPatchFromRequest(op([{ op: "Add", path: "members", value: [{ value: "user_1" }, { value: "user_2" }] }, { op: "Remove", path: 'members[value eq "user_3"]' }])))
-      .toEqual({ addMembers: ["user_1", "user_2"], removeMembers: ["user_3"] });
+    expect(groupPatchFromRequest(op([{ op: "Add", path: "members", value: [{ value: "user_1" }, { value: "user_2" }] }, { op: "Remove", path: 'members[value eq "user_3Ab"]' }])))
+      .toEqual({ addMembers: ["user_1", "user_2"], removeMembers: ["user_3Ab"] });
     expect(groupPatchFromRequest(op([{ op: "replace", value: { id: "g", displayName: "Staging:admin" } }]))).toEqual({ addMembers: [], removeMembers: [], displayName: "Staging:admin" });
     expect(groupPatchFromRequest(op([{ op: "replace", path: "members", value: [{ value: "user_9" }] }]))).toEqual({ addMembers: [], removeMembers: [], setMembers: ["user_9"] });
   });

@@ -200,7 +200,7 @@ export function groupPatchFromRequest(body: unknown): GroupPatch {
       else if (o.value !== undefined) patch.removeMembers.push(...memberIds(o.value));
       else patch.setMembers = [];
     } else {
-      const m = /^members\[value eq "([^"]+)"\]$/.exec(path);
+      const m = /^members\[value eq "([^"]+)"\]$/i.exec(stripSchema(o.path ?? ""));
       if (m && o.op === "remove") patch.removeMembers.push(m[1] as string);
       else throw new ScimError(400, `unsupported path ${JSON.stringify(o.path)}`, "invalidPath");
     }
