@@ -11,9 +11,9 @@ const DAY = 24 * 60 * MINUTE;
 export const MINUTE_ROLLUP_RETENTION_DAYS = 35;
 
 /** The scheduled jobs of a gateway, in run order (deliveries last, so a pass sends what it queued). */
-export function gatewayJobs(store: Store, clock: Clock, encryptionKey: Buffer, senders: Senders): Job[] {
+export function gatewayJobs(store: Store, clock: Clock, encryptionKey: Buffer, senders: Senders, options: { alertIntervalMs?: number } = {}): Job[] {
   return [
-    { name: "spend_alerts", intervalMs: MINUTE, run: () => runSpendAlerts(store, clock) },
+    { name: "spend_alerts", intervalMs: options.alertIntervalMs ?? MINUTE, run: () => runSpendAlerts(store, clock) },
     { name: "key_lifecycle", intervalMs: 15 * MINUTE, run: () => runKeyLifecycle(store, clock) },
     {
       name: "rollup_retention", intervalMs: DAY,

@@ -42,6 +42,8 @@ export interface Config {
   schedulerEnabled: boolean;
   /** How often the scheduler wakes up. */
   schedulerTickMs: number;
+  /** How often spend alert rules are evaluated. */
+  alertIntervalMs: number;
   /** SMTP server for email notifications, or null (email deliveries then fail and are logged). */
   smtp: { url: string; from: string } | null;
 }
@@ -150,6 +152,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     trustProxy: trustProxy(env.GATEHOUSE_TRUST_PROXY),
     schedulerEnabled: onOff(env.GATEHOUSE_SCHEDULER, "GATEHOUSE_SCHEDULER"),
     schedulerTickMs: intVar(env, "GATEHOUSE_SCHEDULER_TICK_MS", 5_000, 100, 600_000),
+    alertIntervalMs: intVar(env, "GATEHOUSE_ALERT_INTERVAL_MS", 60_000, 1_000, 3_600_000),
     smtp: smtp(env),
   };
   return Object.freeze(config);

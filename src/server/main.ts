@@ -23,7 +23,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
   const url = await app.listen({ port: config.port, host: config.host });
   log.info({ url, storage: config.storage.driver, data_dir: config.dataDir }, "gatehouse listening");
   const senders = networkSenders(config.smtp);
-  const scheduler = new Scheduler(deps.store, deps.clock, gatewayJobs(deps.store, deps.clock, deps.encryptionKey, senders), {
+  const scheduler = new Scheduler(deps.store, deps.clock, gatewayJobs(deps.store, deps.clock, deps.encryptionKey, senders, { alertIntervalMs: config.alertIntervalMs }), {
     instanceId: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
     onError: (job, err) => log.error({ err, job }, "scheduled job failed; it will be retried"),
   });

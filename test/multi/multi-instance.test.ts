@@ -10,6 +10,7 @@ import { DEFAULT_PRICES, nanosToMicros, worstCaseNanos } from "../../src/core/pr
 import { POSTGRES_AVAILABLE, REDIS_AVAILABLE, REDIS_URL, freshPostgresDatabase, freshRedisPrefix } from "../support/databases.js";
 import { type MockUpstream, startMockUpstream } from "../support/mock-upstream.js";
 import { CLI, runCli, startServer } from "../support/server.js";
+import { startReceiver } from "../support/receivers.js";
 
 const enabled = POSTGRES_AVAILABLE && REDIS_AVAILABLE;
 const INSTANCES = 4;
@@ -59,6 +60,7 @@ describe.skipIf(!enabled)("several gateway processes on PostgreSQL + Redis", () 
       GATEHOUSE_DATABASE_URL: db.url, GATEHOUSE_REDIS_URL: REDIS_URL, GATEHOUSE_REDIS_PREFIX: freshRedisPrefix(),
       GATEHOUSE_HASH_KEY: randomBytes(32).toString("base64"), GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       GATEHOUSE_UPSTREAM_URL: upstream.url, ANTHROPIC_API_KEY: "sk-ant-api03-multi-instance-default", GATEHOUSE_PORT: "0", GATEHOUSE_LOG_LEVEL: "info",
+      GATEHOUSE_SCHEDULER_TICK_MS: "200", GATEHOUSE_ALERT_INTERVAL_MS: "1000",
     };
     const migrated = await runCli(["migrate"], env);
     expect(migrated.code, migrated.stderr).toBe(0);
@@ -100,6 +102,32 @@ describe.skipIf(!enabled)("several gateway processes on PostgreSQL + Redis", () 
     expect(admitted).toBeGreaterThanOrEqual(60);
     expect(admitted).toBeLessThanOrEqual(60 + Math.ceil(seconds));
     expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  }, 60_000);
+
+  it("scheduled jobs run once across 4 processes: each spend alert reaches the webhook exactly once", async () => {
+    const hook = await startReceiver();
+    try {
+      const key = await admin("POST", "/v1/organizations/api_keys", { name: "alerting-service-prod", workspace_id: ws, tier: 4 });
+      // A budget of 1 cent: each request costs a few hundredths of a cent.
+      await admin("POST", "/v1/organizations/spend_limits", { scope: { type: "api_key", api_key_id: key.id }, amount: "1", period: "daily" });
+      const rule = await admin("POST", "/v1/organizations/alert_rules", { name: "service-budget-watch", scope: { type: "api_key", api_key_id: key.id }, thresholds: [10, 20], projected: false, channels: [{ type: "webhook", url: hook.url }] });
+      const payload = JSON.stringify({ model: "claude-haiku-4-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] });
+      let statuses: number[] = [];
+      for (let i = 0; i < 4 && hook.received.length === 0; i++) {
+        statuses = statuses.concat(await Promise.all(Array.from({ length: 40 }, (_, j) => message(procs[j % INSTANCES]!.url, key.secret, payload))));
+        const deadline = Date.now() + 4000;
+        while (hook.received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      }
+      // Several more scheduler slots pass on every process: nothing is sent twice.
+      await new Promise((r) => setTimeout(r, 3000));
+      const thresholds = hook.received.map((r) => JSON.parse(r.body).data.threshold_percent).sort();
+      expect(thresholds).toEqual([10, 20]);
+      const log = await admin("GET", `/v1/organizations/alert_deliveries?rule_id=${rule.id}`);
+      expect(log.data).toHaveLength(2);
+      expect(log.data.every((d: any) => d.status === "delivered" && d.attempts.length === 1)).toBe(true);
+    } finally {
+      await hook.close();
+    }
   }, 60_000);
 
   it("K5: a key revoked on one process is refused on every process within 2 s", async () => {

@@ -153,7 +153,7 @@ describe.each(DIALECTS)("SCIM provisioning: %s", (dialect) => {
     expect((await scim("GET", "/Users/user_missing")).status).toBe(404);
     const noToken = await fetch(`${baseURL}/scim/v2/Users`);
     expect(noToken.status).toBe(401);
-    expect((await noToken.json()).schemas).toEqual([ERROR]);
+    expect(((await noToken.json()) as { schemas: string[] }).schemas).toEqual([ERROR]);
   });
 
   it("admin API offboarding: revoke or transfer the leaver's keys, with a report", async () => {
