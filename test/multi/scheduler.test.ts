@@ -53,12 +53,12 @@ describe.skipIf(!POSTGRES_AVAILABLE)("scheduler on PostgreSQL with two instances
   it("with a normal lease one instance leads; a restart does not re-run the slot; a stopped leader hands over", async () => {
     runs.length = 0;
     clock.set("2026-11-02T00:00:00.000Z");
-    const sa = new Scheduler(a, clock, jobs("a"), { instanceId: "a2" });
-    const sb = new Scheduler(b, clock, jobs("b"), { instanceId: "b2" });
+    const sa = new Scheduler(a, clock, jobs("a"), { instanceId: "a2", leaseMs: 90_000 });
+    const sb = new Scheduler(b, clock, jobs("b"), { instanceId: "b2", leaseMs: 90_000 });
     expect((await sa.tick()).sort()).toEqual(["every_minute", "hourly"]);
     expect(await sb.tick()).toEqual([]);
     // "Restart" a: a new scheduler object with the same instance id in the same slot.
-    const restarted = new Scheduler(a, clock, jobs("a"), { instanceId: "a2" });
+    const restarted = new Scheduler(a, clock, jobs("a"), { instanceId: "a2", leaseMs: 90_000 });
     expect(await restarted.tick()).toEqual([]);
     clock.advance(20_000);
     expect(await restarted.tick()).toEqual([]); // renews the lease
