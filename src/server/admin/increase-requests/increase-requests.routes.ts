@@ -73,6 +73,6 @@ export function registerIncreaseRequestRoutes(app: App, deps: ServiceDeps): void
   });
   app.post("/v1/organizations/spend_limit_increase_requests/:request_id/deny", {
     config: { access: "spend_limits:write" },
-    schema: { tags: ["spend limits"], params: Params, body: Type.Optional(Body(Suppress)), response: { 200: IncreaseRequestSchema } },
+    schema: { tags: ["spend limits"], params: Params, body: Type.Optional(Nullable(Body(Suppress))), response: { 200: IncreaseRequestSchema } },
   }, async (request) => present(deps, await denyIncreaseRequest(deps, ctx(request), request.params.request_id, request.body ?? {})));
 }
