@@ -99,7 +99,7 @@ describe("spend limit increase requests", () => {
     expect((await h.call("POST", `/v1/organizations/spend_limit_increase_requests/${r.id}/approve`, { amount: "100" }, dev.adminKey)).status).toBe(403);
     const denied = await sdk.beta.organization.spendLimits.increaseRequests.deny(r.id, { suppress_notification: true } as never);
     expect(denied).toMatchObject({ status: "denied", spend_summary: null });
-    expect((await sdk.beta.organization.spendLimits.increaseRequests.deny(r.id)).status).toBe("denied");
+    expect((await sdk.beta.organization.spendLimits.increaseRequests.deny(r.id, undefined as never)).status).toBe("denied");
     const approvedOne = (await ok(h, "GET", "/v1/organizations/spend_limit_increase_requests?status[]=approved")).data[0];
     const res = await h.call("POST", `/v1/organizations/spend_limit_increase_requests/${approvedOne.id}/deny`, {});
     expect(res.status).toBe(400);
