@@ -15,6 +15,7 @@ export const ID_PREFIX = {
   request: "req_",
   alertRule: "alrt_",
   delivery: "dlvr_",
+  notification: "ntf_",
   scimToken: "scimtok_",
   scimGroup: "scimgrp_",
   increaseRequest: "slir_",

@@ -15,10 +15,14 @@ async function attempt(store: Store, encryptionKey: Buffer, senders: Senders, d:
   const n = JSON.parse(d.payload) as Notification;
   let status: number | null = null;
   let error: string | null = null;
+  let permanent = false;
   try {
     if (d.channel === "webhook") {
       const rule = d.rule_id === null ? null : await store.alertRules.get(d.org_id, d.rule_id);
-      if (!rule?.webhook_secret_ciphertext) throw new Error("the alert rule of this webhook no longer exists");
+      if (!rule?.webhook_secret_ciphertext) {
+        permanent = true;
+        throw new Error("the alert rule of this webhook no longer exists");
+      }
       const secret = open(encryptionKey, rule.webhook_secret_ciphertext, webhookSecretContext(d.org_id, rule.id));
       status = await senders.post(d.target, d.payload, {
         "content-type": "application/json", "user-agent": "Gatehouse-Webhooks/1", "gatehouse-event": n.type, "gatehouse-delivery": d.id,
@@ -34,7 +38,7 @@ async function attempt(store: Store, encryptionKey: Buffer, senders: Senders, d:
     error = err instanceof Error ? err.message.slice(0, 500) : "delivery failed";
   }
   const attempts = [...d.attempts, { at: now.toISOString(), status, error }];
-  let outcome = error !== null ? "retry" : deliveryOutcome(status === 250 ? 200 : status);
+  let outcome = permanent ? "failed" : error !== null ? "retry" : deliveryOutcome(status === 250 ? 200 : status);
   let next: string | null = null;
   if (outcome === "retry") {
     const delay = nextAttemptDelay(attempts.length);

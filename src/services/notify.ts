@@ -28,7 +28,7 @@ export function emailRecipient(addresses: readonly string[]): Recipient[] {
 }
 
 export function newNotification(orgId: string, type: string, text: string, data: Record<string, unknown>, now: Date): Notification {
-  return { id: newId("delivery", now.getTime()).replace(/^dlvr_/, "ntf_"), type, created_at: now.toISOString(), organization_id: orgId, text, data };
+  return { id: newId("notification", now.getTime()), type, created_at: now.toISOString(), organization_id: orgId, text, data };
 }
 
 /**
