@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
 
 /** Base62 alphabet in ASCII order, so that lexical order of encoded values is numeric order. */
 export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -33,17 +33,32 @@ export function encodeBase62(value: number, width: number): string {
   return out;
 }
 
-/** `count` uniformly random base62 characters from the CSPRNG (rejection sampling, no modulo bias). */
-export function randomBase62(count: number): string {
+/** Random bytes drawn from the CSPRNG in blocks, so that each id does not pay for a call. */
+const POOL = Buffer.alloc(4096);
+let poolOffset = POOL.length;
+function randomByte(): number {
+  if (poolOffset >= POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  return POOL[poolOffset++] as number;
+}
+
+/** `count` uniformly random base62 characters from the CSPRNG (rejection sampling, no modulo bias), for ids. */
+export function randomBase62(count: number, next: () => number = randomByte): string {
   let out = "";
   while (out.length < count) {
-    const bytes = randomBytes(count * 2);
-    for (const b of bytes) {
-      if (b < 248) out += BASE62[b % 62];
-      if (out.length === count) break;
-    }
+    const b = next();
+    if (b < 248) out += BASE62[b % 62];
   }
   return out;
+}
+
+/** The same for secrets: fresh bytes from the CSPRNG, never buffered ahead in the pool. */
+export function secretBase62(count: number): string {
+  const bytes = randomBytes(count * 2);
+  let i = 0;
+  return randomBase62(count, () => (i < bytes.length ? (bytes[i++] as number) : randomBytes(1)[0] as number));
 }
 
 let lastMs = 0;

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { crc32 } from "./crc32.js";
-import { BASE62, encodeBase62, idBody, randomBase62 } from "./ids.js";
+import { BASE62, encodeBase62, idBody, secretBase62 } from "./ids.js";
 
 /**
  * Gatehouse key format (version 1), published so secret scanners can register it:
@@ -58,7 +58,7 @@ export interface GeneratedKey {
 
 /** Generates a new key for `marker`; `publicId` defaults to a fresh time-ordered id body. */
 export function generateKey(marker: KeyMarker, publicId: string = idBody()): GeneratedKey {
-  const body = `${KEY_PREFIX}${marker}_${publicId}_${randomBase62(SECRET_CHARS)}`;
+  const body = `${KEY_PREFIX}${marker}_${publicId}_${secretBase62(SECRET_CHARS)}`;
   return { key: body + checksum(body), publicId };
 }
 

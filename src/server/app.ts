@@ -104,11 +104,15 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
     for (const m of methods) if (m !== "HEAD") routes.push({ method: m, url: route.url, access: route.config?.access });
   });
 
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("request-id", request.id);
-    if (request.is404) return;
     const access = request.routeOptions.config.access;
-    if (access === "public" || access === "inference") return;
+    // The data plane and public routes authenticate themselves: no promise on their hot path.
+    if (request.is404 || access === "public" || access === "inference") return done();
+    authorizeRoute(request, access).then(() => done(), done);
+  });
+
+  const authorizeRoute = async (request: FastifyRequest, access: Exclude<RouteAccess, "public" | "inference"> | undefined): Promise<void> => {
     if (access === undefined) throw forbidden("(undeclared route)");
     if (access === "scim") {
       request.principal = await authenticateScim(deps, header(request, "authorization"), requestMeta(request));
@@ -117,7 +121,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; routes:
     const principal = await authenticateAdmin(deps, { xApiKey: header(request, "x-api-key"), authorization: header(request, "authorization") }, requestMeta(request));
     if (!holdsAnywhere(principal, access)) throw forbidden(access);
     request.principal = principal;
-  });
+  };
 
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new DomainError("not_found", `no route for ${request.method} ${request.url.split("?")[0] ?? ""}`)));

@@ -21,11 +21,37 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: "gatehouse_process_" });
   }
 
+  // Children bound once: label lookups per request are the costly part of prom-client.
+  private readonly tokenKinds = {
+    input: this.tokens.labels("input"), output: this.tokens.labels("output"),
+    cache_read: this.tokens.labels("cache_read"), cache_creation: this.tokens.labels("cache_creation"),
+  };
+  private readonly children = new Map<string, { inc(v?: number): void } & { observe?(v: number): void }>();
+
+  private child<T>(key: string, make: () => T): T {
+    let c = this.children.get(key) as T | undefined;
+    if (c === undefined) {
+      c = make();
+      this.children.set(key, c as never);
+    }
+    return c;
+  }
+
+  /** One finished request of a route: count and duration. */
+  recordRequest(route: string, status: number, seconds: number): void {
+    this.child(`r|${route}|${status}`, () => this.requests.labels(route, String(status))).inc();
+    this.child(`d|${route}`, () => this.duration.labels(route)).observe(seconds);
+  }
+
+  recordUpstream(route: string, status: number, seconds: number): void {
+    this.child(`u|${route}|${status}`, () => this.upstream.labels(route, String(status))).observe(seconds);
+  }
+
   recordUsage(r: UsageRecord): void {
-    this.spend.inc({ model: r.model, estimated: String(r.price_estimated) }, r.cost_micros);
-    this.tokens.inc({ kind: "input" }, r.input_tokens);
-    this.tokens.inc({ kind: "output" }, r.output_tokens);
-    this.tokens.inc({ kind: "cache_read" }, r.cache_read_input_tokens);
-    this.tokens.inc({ kind: "cache_creation" }, r.cache_creation_input_tokens);
+    this.child(`s|${r.model}|${r.price_estimated}`, () => this.spend.labels(r.model, String(r.price_estimated))).inc(r.cost_micros);
+    if (r.input_tokens > 0) this.tokenKinds.input.inc(r.input_tokens);
+    if (r.output_tokens > 0) this.tokenKinds.output.inc(r.output_tokens);
+    if (r.cache_read_input_tokens > 0) this.tokenKinds.cache_read.inc(r.cache_read_input_tokens);
+    if (r.cache_creation_input_tokens > 0) this.tokenKinds.cache_creation.inc(r.cache_creation_input_tokens);
   }
 }

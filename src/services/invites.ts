@@ -1,6 +1,6 @@
 import type { Invite, PageRequest, PageResult, User } from "../core/domain.js";
 import { DomainError, notFound } from "../core/errors.js";
-import { newId, randomBase62 } from "../core/ids.js";
+import { newId, secretBase62 } from "../core/ids.js";
 import { hashKey } from "../core/keys.js";
 import type { OrgRole } from "../core/rbac.js";
 import { requireOrgPermission } from "./access.js";
@@ -27,7 +27,7 @@ export async function createInvite(deps: ServiceDeps, ctx: Ctx, input: { email: 
       throw new DomainError("invite_already_exists", `a pending invite for ${JSON.stringify(email)} already exists`, { details: { error_code: "invite_already_exists" } });
     }
     if (pending) await tx.invites.update(ctx.principal.orgId, pending.id, { status: "expired" });
-    const token = `gth_inv_${randomBase62(32)}`;
+    const token = `gth_inv_${secretBase62(32)}`;
     const invite: Invite = {
       id: newId("invite", now.getTime()), org_id: ctx.principal.orgId, email, role: input.role, status: "pending",
       invited_at: now.toISOString(), expires_at: new Date(now.getTime() + INVITE_TTL_MS).toISOString(), accepted_at: null,

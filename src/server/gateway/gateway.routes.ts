@@ -131,14 +131,15 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
   await app.register(async (dp) => {
     dp.removeAllContentTypeParsers();
     // Streams are hijacked and record themselves in forwardMessage.
-    dp.addHook("onResponse", async (request, reply) => {
-      const route = request.routeOptions.url ?? "unknown";
-      metrics?.requests.inc({ route, status: String(reply.statusCode) });
-      metrics?.duration.observe({ route }, reply.elapsedTime / 1000);
-      if (reply.statusCode >= 400) {
-        const reason = reply.getHeader("gatehouse-denial");
-        if (typeof reason === "string") metrics?.denials.inc({ reason });
+    dp.addHook("onResponse", (request, reply, done) => {
+      if (metrics) {
+        metrics.recordRequest(request.routeOptions.url ?? "unknown", reply.statusCode, reply.elapsedTime / 1000);
+        if (reply.statusCode >= 400) {
+          const reason = reply.getHeader("gatehouse-denial");
+          if (typeof reason === "string") metrics.denials.inc({ reason });
+        }
       }
+      done();
     });
     dp.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
@@ -237,7 +238,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
   const forwardedAt = process.hrtime.bigint();
   try {
     res = await callUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw, abort.signal);
-    metrics?.upstream.observe({ route: "/v1/messages", status: String(res.statusCode) }, Number(process.hrtime.bigint() - forwardedAt) / 1e9);
+    metrics?.recordUpstream("/v1/messages", res.statusCode, Number(process.hrtime.bigint() - forwardedAt) / 1e9);
   } catch (err) {
     reply.raw.off("close", onClientGone);
     await gateway.release(admitted);
@@ -322,8 +323,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
     for (const b of held) out.write(b);
     out.end();
   }
-  metrics?.requests.inc({ route: "/v1/messages", status: String(res.statusCode) });
-  metrics?.duration.observe({ route: "/v1/messages" }, reply.elapsedTime / 1000);
+  metrics?.recordRequest("/v1/messages", res.statusCode, reply.elapsedTime / 1000);
   return reply;
 }
 

@@ -1,14 +1,26 @@
 /**
- * Group commit: items written in the same tick are flushed together by one call to `flush`; every
- * caller's promise settles when its batch is durable (or failed). The queue is bounded.
+ * When to hold a batch open: while `othersPending()` says more writers are about to arrive (other
+ * requests in flight that have not written yet), for at most `maxMs`. A lone writer never waits.
+ */
+export interface HoldPolicy {
+  othersPending: () => boolean;
+  maxMs: number;
+}
+
+/**
+ * Group commit: items written together are flushed by one call to `flush`; every caller's promise
+ * settles when its batch is durable (or failed). Batches go one at a time; with a hold policy a
+ * batch also waits (briefly) for writers known to be on their way, so that under concurrency one
+ * commit carries many items. The queue is bounded.
  */
 export class BatchWriter<T> {
   private queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private scheduled = false;
+  private holdTimer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> = Promise.resolve();
   dropped = 0;
 
-  constructor(private readonly flush: (items: T[]) => Promise<void>, private readonly maxQueue = 100_000) {}
+  constructor(private readonly flush: (items: T[]) => Promise<void>, private readonly maxQueue = 100_000, private readonly hold?: HoldPolicy) {}
 
   write(item: T): Promise<void> {
     if (this.queue.length >= this.maxQueue) {
@@ -19,13 +31,28 @@ export class BatchWriter<T> {
       this.queue.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.run());
+        if (this.hold?.othersPending()) this.holdTimer = setTimeout(() => this.release(), this.hold.maxMs);
+        else setImmediate(() => this.run());
+      } else {
+        this.poke();
       }
     });
   }
 
+  /** Tells a held batch that a pending writer has gone (written, or will not write): flush once none is left. */
+  poke(): void {
+    if (this.holdTimer !== null && !this.hold?.othersPending()) this.release();
+  }
+
+  private release(): void {
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    setImmediate(() => this.run());
+  }
+
   /** Resolves once everything written so far is flushed. */
   async drain(): Promise<void> {
+    if (this.holdTimer !== null) this.release();
     while (this.queue.length > 0 || this.scheduled) {
       await this.inFlight;
       await new Promise((r) => setImmediate(r));

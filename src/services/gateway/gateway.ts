@@ -40,6 +40,8 @@ export class RateLimitedError extends DomainError {
 }
 
 const LAST_USED_FLUSH_MS = 30_000;
+/** Longest a ledger batch waits for other requests in flight to join it (never when a request is alone). */
+const LEDGER_HOLD_MS = 2;
 
 /**
  * The data plane's decisions: authenticate, authorize, admit (rate + spend), and meter/settle.
@@ -51,6 +53,8 @@ export class Gateway {
   private readonly authAudit: BatchWriter<AuditEventInput>;
   private readonly lastUsed = new Map<string, { orgId: string; at: string }>();
   private readonly lastUsedTimer: NodeJS.Timeout;
+  /** Admitted requests that have not reached the ledger yet (settled or released): the group commit waits for them briefly. */
+  private unsettled = 0;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -64,7 +68,10 @@ export class Gateway {
       ledgerSink?: (records: UsageRecord[]) => Promise<void>;
     } = {},
   ) {
-    this.ledger = new BatchWriter(options.ledgerSink ?? ((records) => deps.store.transaction((tx) => tx.usage.insertMany(records))));
+    this.ledger = new BatchWriter(options.ledgerSink ?? ((records) => deps.store.transaction((tx) => tx.usage.insertMany(records))), 100_000, {
+      othersPending: () => this.unsettled > 0,
+      maxMs: LEDGER_HOLD_MS,
+    });
     this.authAudit = new BatchWriter(async (events) => {
       await deps.store.transaction(async (tx) => {
         for (const e of events) await tx.audit.append(e, deps.clock.now());
@@ -142,6 +149,7 @@ export class Gateway {
         details: { error_code: "spend_limit_reached", scope: c.scope.type, scope_id: c.scope.id, period: c.period },
       });
     }
+    this.unsettled++;
     return { policy, ticket: result.ticket, price: resolution.price, priceEstimated: resolution.estimated, reserveMicros, startedAt };
   }
 
@@ -175,6 +183,7 @@ export class Gateway {
       // The window a charge belongs to is the one it was reserved in.
       created_at: a.startedAt.toISOString(),
     };
+    this.unsettled--;
     await this.ledger.write(record);
     this.options.onUsage?.(record);
     return record;
@@ -182,6 +191,8 @@ export class Gateway {
 
   /** Releases an admitted request that was not billed (upstream refused it or never answered). */
   async release(a: Admitted): Promise<void> {
+    this.unsettled--;
+    this.ledger.poke();
     await this.counters.settle(a.ticket, { costMicros: 0, inputTokens: 0, outputTokens: 0 }, this.deps.clock.now().getTime()).catch(() => {});
   }
 

@@ -9,8 +9,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
-import type { UsageRecord } from "../../core/domain.js";
-import { ROLLUP_KEY, ROLLUP_SUMS, rollupRows } from "./rollups.js";
+import { LEDGER_COLUMNS, type LedgerRow, ROLLUP_KEY, ROLLUP_SUMS, recordOfRow, rollupRows } from "./rollups.js";
 
 interface Init {
   path: string;
@@ -23,26 +22,19 @@ db.pragma("journal_mode = WAL");
 db.pragma(`synchronous = ${init.synchronous === "normal" ? "NORMAL" : "FULL"}`);
 db.pragma("busy_timeout = 5000");
 
-const RECORD_COLUMNS = [
-  "id", "org_id", "workspace_id", "api_key_id", "user_id", "model", "request_id", "upstream_request_id", "status", "stream", "input_tokens", "output_tokens",
-  "cache_creation_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests",
-  "service_tier", "speed", "inference_geo", "cost_micros", "price_estimated", "uncharged_reason", "latency_ms", "created_at",
-] as const;
-const insertRecord = db.prepare(`insert into usage_records (${RECORD_COLUMNS.join(", ")}) values (${RECORD_COLUMNS.map(() => "?").join(", ")})`);
+const insertRecord = db.prepare(`insert into usage_records (${LEDGER_COLUMNS.join(", ")}) values (${LEDGER_COLUMNS.map(() => "?").join(", ")})`);
 const ROLLUP_COLUMNS = [...ROLLUP_KEY, ...ROLLUP_SUMS];
 const upsertRollup = db.prepare(
   `insert into usage_rollups (${ROLLUP_COLUMNS.join(", ")}) values (${ROLLUP_COLUMNS.map(() => "?").join(", ")}) ` +
   `on conflict (${ROLLUP_KEY.join(", ")}) do update set ${ROLLUP_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`,
 );
 
-const write = db.transaction((records: UsageRecord[]) => {
-  for (const r of records) {
-    insertRecord.run(...RECORD_COLUMNS.map((c) => (c === "stream" || c === "price_estimated" ? (r[c] ? 1 : 0) : r[c])));
-  }
-  for (const row of rollupRows(records)) upsertRollup.run(...ROLLUP_COLUMNS.map((c) => row[c]));
+const write = db.transaction((rows: LedgerRow[]) => {
+  for (const row of rows) insertRecord.run(...row);
+  for (const rollup of rollupRows(rows.map(recordOfRow))) upsertRollup.run(...ROLLUP_COLUMNS.map((c) => rollup[c]));
 });
 
-parentPort?.on("message", (msg: { id: number; records: UsageRecord[] } | { close: true }) => {
+parentPort?.on("message", (msg: { id: number; rows: LedgerRow[] } | { close: true }) => {
   if ("close" in msg) {
     db.close();
     parentPort?.close();
@@ -50,7 +42,7 @@ parentPort?.on("message", (msg: { id: number; records: UsageRecord[] } | { close
   }
   try {
     // BEGIN IMMEDIATE: take the write lock up front, as the main connection does.
-    write.immediate(msg.records);
+    write.immediate(msg.rows);
     parentPort?.postMessage({ id: msg.id, ok: true });
   } catch (err) {
     parentPort?.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) });

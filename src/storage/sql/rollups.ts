@@ -11,6 +11,27 @@ export const ROLLUP_SUMS = [
   "web_search_requests", "cost_micros", "estimated_requests",
 ] as const;
 
+/** Columns of a ledger record, in the order of the worker's rows (see `ledgerRow`). */
+export const LEDGER_COLUMNS = [
+  "id", "org_id", "workspace_id", "api_key_id", "user_id", "model", "request_id", "upstream_request_id", "status", "stream", "input_tokens", "output_tokens",
+  "cache_creation_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests",
+  "service_tier", "speed", "inference_geo", "cost_micros", "price_estimated", "uncharged_reason", "latency_ms", "created_at",
+] as const;
+
+export type LedgerRow = (string | number | null)[];
+
+/** A record as a flat row of SQL values (booleans as 0/1): cheap to pass to the ledger thread. */
+export function ledgerRow(r: UsageRecord): LedgerRow {
+  return LEDGER_COLUMNS.map((c) => (c === "stream" || c === "price_estimated" ? (r[c] ? 1 : 0) : r[c]));
+}
+
+/** The inverse of `ledgerRow`. */
+export function recordOfRow(row: LedgerRow): UsageRecord {
+  const r: Record<string, unknown> = {};
+  LEDGER_COLUMNS.forEach((c, i) => (r[c] = c === "stream" || c === "price_estimated" ? row[i] === 1 : row[i]));
+  return r as unknown as UsageRecord;
+}
+
 /** Aggregates a batch of ledger records into rollup rows at every width (bucketed by `created_at`). */
 export function rollupRows(records: readonly UsageRecord[]): UsageRollupsTable[] {
   const rollups = new Map<string, UsageRollupsTable>();
