@@ -2,8 +2,9 @@
 // enforcement (key auth, RBAC, rate buckets and spend reservations at key/workspace/org, durable
 // ledger), all on 127.0.0.1, measured in the same run. Prints ratios against the baseline.
 //   npm run bench                 (BENCH_SECONDS per cell, default 3)
+//   BENCH_TASKS=1 npm run bench   also prints each thread's CPU µs per request (main, ledger, GC helpers)
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -52,6 +53,19 @@ async function waitHealthy(url) {
   throw new Error("gatehouse did not become healthy");
 }
 
+function taskCpu(pid) {
+  const out = {};
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
+      const name = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
+      const f = raw.split(") ")[1].split(" ");
+      out[`${t}:${name}`] = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    } catch {}
+  }
+  return out;
+}
+
 function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
@@ -73,10 +87,14 @@ async function cell(url, pid, headers, body, concurrency) {
   // Warm-up: connections, JIT, caches.
   await Promise.all(Array.from({ length: concurrency }, () => run(Date.now() + 500, false)));
   const cpu0 = cpuSeconds(pid);
+  const tasks0 = taskCpu(pid);
   const t0 = Date.now();
   await Promise.all(Array.from({ length: concurrency }, () => run(Date.now() + SECONDS * 1000, true)));
   const elapsed = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
+  const tasks1 = taskCpu(pid);
+  const per = Object.entries(tasks1).map(([k, v]) => [k, v - (tasks0[k] ?? 0)]).filter(([, v]) => v > 0.01).map(([k, v]) => `${k}=${(v / latencies.length * 1e6).toFixed(0)}`).join(" ");
+  if (process.env.BENCH_TASKS) process.stderr.write(`  tasks µs/req: ${per}\n`);
   await pool.close();
   latencies.sort((a, b) => a - b);
   const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
