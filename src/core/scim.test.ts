@@ -43,8 +43,9 @@ describe("SCIM user PATCH in both vendors' shapes", () => {
   ])("refuses %s with 400", (_name, body) => {
     expect(() => userPatchFromRequest(body)).toThrow(ScimError);
   });
-  it("a POST body needs userName and defaults active to true", () => {
-    expect(userFromResource({ userName: "a@b.co", emails: [{ value: "a@b.co", type: "work", primary: true }] })).toEqual({ userName: "a@b.co", email: "a@b.co", active: true });
+  it("a full representation needs userName; an absent active stays absent (a PUT must not reactivate)", () => {
+    expect(userFromResource({ userName: "a@b.co", emails: [{ value: "a@b.co", type: "work", primary: true }] })).toEqual({ userName: "a@b.co", email: "a@b.co" });
+    expect(userFromResource({ userName: "a@b.co", active: "False" })).toEqual({ userName: "a@b.co", active: false });
     expect(() => userFromResource({ emails: [] })).toThrow(ScimError);
   });
 });

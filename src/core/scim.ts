@@ -111,7 +111,10 @@ function setAttribute(patch: ScimUserPatch, path: string, value: unknown, remove
   }
 }
 
-/** A full user representation (POST or PUT body) as a patch; `userName` is required. */
+/**
+ * A full user representation (POST or PUT body) as a patch; `userName` is required. An absent
+ * `active` stays absent: a PUT without it must not reactivate a deactivated user (POST defaults it).
+ */
 export function userFromResource(body: Record<string, unknown>): ScimUserPatch & { userName: string } {
   const patch: ScimUserPatch = {};
   for (const [k, v] of Object.entries(body)) {
@@ -119,7 +122,6 @@ export function userFromResource(body: Record<string, unknown>): ScimUserPatch &
     setAttribute(patch, stripSchema(k).toLowerCase(), v, false);
   }
   if (patch.userName === undefined) throw new ScimError(400, "userName is required", "invalidValue");
-  if (patch.active === undefined) patch.active = true;
   return patch as ScimUserPatch & { userName: string };
 }
 

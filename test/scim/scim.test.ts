@@ -89,6 +89,10 @@ describe.each(DIALECTS)("SCIM provisioning: %s", (dialect) => {
     expect(audit.data[0].changes.api_keys_revoked).toHaveLength(1);
     expect(audit.data[0].changes.admin_keys_revoked).toHaveLength(1);
 
+    // A PUT without `active` leaves the user deactivated.
+    const withoutActive: Record<string, unknown> = { ...oktaUser };
+    delete withoutActive.active;
+    expect((await scim("PUT", `/Users/${id}`, withoutActive)).json.active).toBe(false);
     const on = await scim("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", value: { active: true } }] });
     expect(on.json.active).toBe(true);
     expect(await claude(keys.apiKey)).toBe(401);
