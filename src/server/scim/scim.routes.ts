@@ -64,7 +64,6 @@ function listQuery(request: FastifyRequest) {
 
 const SERVICE_PROVIDER_CONFIG = {
   schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-  documentationUri: "https://github.com/gatehouse/gatehouse/blob/main/docs/scim.md",
   patch: { supported: true }, bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
   filter: { supported: true, maxResults: 200 }, changePassword: { supported: false }, sort: { supported: false }, etag: { supported: false },
   authenticationSchemes: [{ type: "oauthbearertoken", name: "Bearer token", description: "A SCIM token created with POST /v1/organizations/scim_tokens", primary: true }],
