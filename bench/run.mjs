@@ -61,7 +61,9 @@ function taskCpu(pid) {
       const name = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
       const f = raw.split(") ")[1].split(" ");
       out[`${t}:${name}`] = (Number(f[11]) + Number(f[12])) / CLK_TCK;
-    } catch {}
+    } catch {
+      // The thread ended between listing and reading.
+    }
   }
   return out;
 }
