@@ -3,6 +3,8 @@
 // ledger), all on 127.0.0.1, measured in the same run. Prints ratios against the baseline.
 //   npm run bench                 (BENCH_SECONDS per cell, default 3)
 //   BENCH_TASKS=1 npm run bench   also prints each thread's CPU µs per request (main, ledger, GC helpers)
+//   BENCH_ROUNDS (default 3): each cell alternates bare and Gatehouse this many times, so that a
+//   machine whose speed drifts during the run affects both sides alike
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,6 +13,7 @@ import { join, resolve } from "node:path";
 import { Pool } from "undici";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Math.max(1, Math.min(20, Number(process.env.BENCH_ROUNDS ?? 3)));
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const MAX_REQUESTS_PER_CELL = 200_000;
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -73,7 +76,7 @@ function cpuSeconds(pid) {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-async function cell(url, pid, headers, body, concurrency) {
+async function cell(url, pid, headers, body, concurrency, seconds) {
   const pool = new Pool(url, { connections: concurrency, keepAliveTimeout: 30_000 });
   const latencies = [];
   let errors = 0;
@@ -91,16 +94,23 @@ async function cell(url, pid, headers, body, concurrency) {
   const cpu0 = cpuSeconds(pid);
   const tasks0 = taskCpu(pid);
   const t0 = Date.now();
-  await Promise.all(Array.from({ length: concurrency }, () => run(Date.now() + SECONDS * 1000, true)));
+  await Promise.all(Array.from({ length: concurrency }, () => run(Date.now() + seconds * 1000, true)));
   const elapsed = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
   const tasks1 = taskCpu(pid);
   const per = Object.entries(tasks1).map(([k, v]) => [k, v - (tasks0[k] ?? 0)]).filter(([, v]) => v > 0.01).map(([k, v]) => `${k}=${(v / latencies.length * 1e6).toFixed(0)}`).join(" ");
   if (process.env.BENCH_TASKS) process.stderr.write(`  tasks µs/req: ${per}\n`);
   await pool.close();
-  latencies.sort((a, b) => a - b);
+  return { latencies, elapsed, cpu, errors };
+}
+
+/** Combines the rounds of one side of a cell. */
+function merge(samples) {
+  const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const elapsed = samples.reduce((t, s) => t + s.elapsed, 0);
+  const cpu = samples.reduce((t, s) => t + s.cpu, 0);
   const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return { rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors, cpuUsPerReq: (cpu * 1e6) / latencies.length, n: latencies.length };
+  return { rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors: samples.reduce((t, s) => t + s.errors, 0), cpuUsPerReq: (cpu * 1e6) / latencies.length, n: latencies.length };
 }
 
 async function main() {
@@ -136,14 +146,20 @@ async function main() {
   for (const stream of [false, true]) {
     const body = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 64, stream, messages: [{ role: "user", content: "Say hello in one word." }] });
     for (const c of CONCURRENCY) {
-      const base = await cell(bare.url, bare.child.pid, { "content-type": "application/json", "x-api-key": "unused", "anthropic-version": "2023-06-01" }, body, c);
-      const g = await cell(ghUrl, gh.pid, { "content-type": "application/json", "x-api-key": key.secret, "anthropic-version": "2023-06-01" }, body, c);
+      const bareRounds = [];
+      const ghRounds = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        bareRounds.push(await cell(bare.url, bare.child.pid, { "content-type": "application/json", "x-api-key": "unused", "anthropic-version": "2023-06-01" }, body, c, SECONDS / ROUNDS));
+        ghRounds.push(await cell(ghUrl, gh.pid, { "content-type": "application/json", "x-api-key": key.secret, "anthropic-version": "2023-06-01" }, body, c, SECONDS / ROUNDS));
+      }
+      const base = merge(bareRounds);
+      const g = merge(ghRounds);
       rows.push({ mode: stream ? "stream" : "json", c, base, g });
       process.stderr.write(`${stream ? "stream" : "json"} c=${c}: bare ${base.rps.toFixed(0)} req/s, gatehouse ${g.rps.toFixed(0)} req/s\n`);
     }
   }
   const f = (x, d = 2) => x.toFixed(d);
-  console.log(`\nGatehouse vs bare pass-through proxy, ${SECONDS}s per cell, same machine and run (2 cores shared by load generator, proxy and upstream)\n`);
+  console.log(`\nGatehouse vs bare pass-through proxy, ${SECONDS}s per cell in ${ROUNDS} alternating rounds, same machine and run (2 cores shared by load generator, proxy and upstream)\n`);
   console.log("| mode | conc | bare req/s | gatehouse req/s | throughput ratio | bare p50 ms | gatehouse p50 ms | added p50 ms | bare p99 ms | gatehouse p99 ms | bare CPU µs/req | gatehouse CPU µs/req | CPU ratio | errors |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
