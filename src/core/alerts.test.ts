@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideSpendAlerts, deliveryOutcome, nextAttemptDelay, percentUsed, projectedSpend, signWebhook, verifyWebhookSignature } from "./alerts.js";
+import { decideDelivery, decideSpendAlerts, limitsWatchedBy, percentUsed, projectedSpend, rulesCovering, signWebhook, verifyWebhookSignature } from "./alerts.js";
 
 const DAY = 86_400_000;
 const month = { startMs: Date.parse("2026-11-01T00:00:00Z"), endMs: Date.parse("2026-12-01T00:00:00Z") };
@@ -38,11 +38,35 @@ describe("spend alert decisions", () => {
 });
 
 describe("delivery retries", () => {
-  it.each([[200, "delivered"], [204, "delivered"], [500, "retry"], [503, "retry"], [429, "retry"], [408, "retry"], [404, "failed"], [410, "failed"], [null, "retry"]] as const)("status %s → %s", (status, outcome) => {
-    expect(deliveryOutcome(status)).toBe(outcome);
+  it.each([
+    [{ kind: "http", status: 200 }, "delivered"], [{ kind: "http", status: 204 }, "delivered"], [{ kind: "accepted" }, "delivered"],
+    [{ kind: "http", status: 500 }, "pending"], [{ kind: "http", status: 503 }, "pending"], [{ kind: "http", status: 429 }, "pending"],
+    [{ kind: "http", status: 408 }, "pending"], [{ kind: "error", permanent: false }, "pending"],
+    [{ kind: "http", status: 404 }, "failed"], [{ kind: "http", status: 410 }, "failed"], [{ kind: "error", permanent: true }, "failed"],
+  ] as const)("first attempt %j → %s", (result, status) => {
+    expect(decideDelivery(result, 1).status).toBe(status);
   });
   it("backs off 30 s, 2 min, 10 min, 1 h, 6 h, then gives up", () => {
-    expect([1, 2, 3, 4, 5, 6].map(nextAttemptDelay)).toEqual([30_000, 120_000, 600_000, 3_600_000, 21_600_000, null]);
+    const retry = { kind: "http", status: 502 } as const;
+    expect([1, 2, 3, 4, 5, 6].map((n) => decideDelivery(retry, n).retryInMs)).toEqual([30_000, 120_000, 600_000, 3_600_000, 21_600_000, null]);
+    expect(decideDelivery(retry, 6).status).toBe("failed");
+  });
+});
+
+describe("which rules and limits an alert concerns", () => {
+  const rule = (scope_type: "organization" | "workspace" | "api_key", scope_id: string | null, events: ("spend" | "key_lifecycle" | "limit_requests")[]) =>
+    ({ id: `${scope_type}:${scope_id}`, scope_type, scope_id, events }) as never;
+  const rules = [rule("organization", null, ["spend", "key_lifecycle"]), rule("workspace", "ws_a", ["key_lifecycle"]), rule("workspace", "ws_b", ["key_lifecycle"]), rule("api_key", "k1", ["spend"])];
+  it("a key's lifecycle event reaches the organization's and its workspace's rules, not another workspace's", () => {
+    expect(rulesCovering(rules, "key_lifecycle", { workspaceId: "ws_a", apiKeyId: "k9" }).map((r) => r.id)).toEqual(["organization:null", "workspace:ws_a"]);
+    expect(rulesCovering(rules, "spend", { apiKeyId: "k1" }).map((r) => r.id)).toEqual(["organization:null", "api_key:k1"]);
+    expect(rulesCovering(rules, "limit_requests", { workspaceId: "ws_a" })).toEqual([]);
+  });
+  it("a rule watches the limits with an amount on exactly its scope", () => {
+    const limit = (id: string, scope_type: string, scope_id: string | null, amount_cents: number | null) => ({ id, scope_type, scope_id, amount_cents }) as never;
+    const limits = [limit("org", "organization", null, 100), limit("ws", "workspace", "ws_a", 50), limit("none", "workspace", "ws_a", null), limit("key", "api_key", "k1", 5)];
+    expect(limitsWatchedBy({ scope_type: "workspace", scope_id: "ws_a" }, limits).map((l: { id: string }) => l.id)).toEqual(["ws"]);
+    expect(limitsWatchedBy({ scope_type: "organization", scope_id: null }, limits).map((l: { id: string }) => l.id)).toEqual(["org"]);
   });
 });
 

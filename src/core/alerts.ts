@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { AlertRule, SpendLimit } from "./domain.js";
 
 /**
  * Spend alerts and notification delivery: pure decisions. The scheduler's jobs read state, call
@@ -75,17 +76,38 @@ export function alertName(a: SpendAlert): string {
   return a.kind === "threshold" ? `threshold:${a.percent}` : "projected";
 }
 
-/** Delay before attempt `n + 1` after `n` failed attempts; null = give up. */
+/** Delay before the next attempt after 1, 2, … failed attempts; after the last, the delivery fails. */
 export const RETRY_DELAYS_MS: readonly number[] = [30_000, 120_000, 600_000, 3_600_000, 6 * 3_600_000];
-export function nextAttemptDelay(failedAttempts: number): number | null {
-  return RETRY_DELAYS_MS[failedAttempts - 1] ?? null;
+
+/** What one delivery attempt came to. */
+export type AttemptResult =
+  | { kind: "accepted" }
+  | { kind: "http"; status: number }
+  | { kind: "error"; permanent: boolean };
+
+/**
+ * A delivery's state after its `attempts`-th attempt: delivered on a 2xx (or an accepted email);
+ * failed at once on other 4xx than 408/429 or a permanent error; otherwise retried with backoff
+ * until the retries run out.
+ */
+export function decideDelivery(result: AttemptResult, attempts: number): { status: "delivered" | "pending" | "failed"; retryInMs: number | null } {
+  if (result.kind === "accepted" || (result.kind === "http" && result.status >= 200 && result.status < 300)) return { status: "delivered", retryInMs: null };
+  const permanent = result.kind === "error" ? result.permanent : result.status >= 400 && result.status < 500 && result.status !== 408 && result.status !== 429;
+  const delay = permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
+  return delay === undefined ? { status: "failed", retryInMs: null } : { status: "pending", retryInMs: delay };
 }
 
-/** A delivery counts as delivered on a 2xx answer; 4xx other than 408/429 are not retried. */
-export function deliveryOutcome(status: number | null): "delivered" | "retry" | "failed" {
-  if (status !== null && status >= 200 && status < 300) return "delivered";
-  if (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429) return "failed";
-  return "retry";
+/** The rules subscribed to `event` whose scope covers the subject (the organization always does). */
+export function rulesCovering(rules: readonly AlertRule[], event: AlertEvent, subject: { workspaceId?: string | null; apiKeyId?: string | null }): AlertRule[] {
+  return rules.filter((r) => r.events.includes(event) && (
+    r.scope_type === "organization"
+    || (r.scope_type === "workspace" && r.scope_id === subject.workspaceId)
+    || (r.scope_type === "api_key" && r.scope_id === subject.apiKeyId)));
+}
+
+/** The spend limits a rule watches: those with an amount set on exactly the rule's scope. */
+export function limitsWatchedBy(rule: Pick<AlertRule, "scope_type" | "scope_id">, limits: readonly SpendLimit[]): SpendLimit[] {
+  return limits.filter((l) => l.amount_cents !== null && l.scope_type === rule.scope_type && l.scope_id === rule.scope_id);
 }
 
 /** The webhook signature header value: `t=<unix seconds>,v1=<hex HMAC-SHA-256(secret, "<t>.<body>")>`. */

@@ -62,6 +62,18 @@ export function generateKey(marker: KeyMarker, publicId: string = idBody()): Gen
   return { key: body + checksum(body), publicId };
 }
 
+/** A newly issued key: the secret to show once, and what is stored (keyed hash and hint). */
+export interface IssuedKey extends GeneratedKey {
+  hash: string;
+  hint: string;
+}
+
+/** Generates a key and its stored form in one step (every kind of credential is issued this way). */
+export function issueKey(hashSecret: Buffer, marker: KeyMarker, publicId: string = idBody()): IssuedKey {
+  const generated = generateKey(marker, publicId);
+  return { ...generated, hash: hashKey(hashSecret, generated.key), hint: keyHint(generated.key) };
+}
+
 /**
  * Offline check of format and checksum. Returns null for anything that is not a well-formed
  * Gatehouse key; callers must treat null exactly like an unknown key.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideRotate, rotationStatus, warningWindow } from "./rotation.js";
+import { decideKeyNotices, decideRotate, rotationStatus, warningWindow } from "./rotation.js";
 
 const DAY = 86_400_000;
 const now = new Date("2026-11-01T00:00:00Z");
@@ -39,5 +39,30 @@ describe("rolling a key", () => {
     const predecessor = { id: "apikey_first", status: "active" as const, expires_at: at(1).toISOString() };
     expect(decideRotate(active, predecessor, 3600, now)).toMatchObject({ ok: true, expireOlder: "apikey_first" });
     expect(decideRotate(active, { ...predecessor, expires_at: now.toISOString() }, 3600, now)).toMatchObject({ ok: true, expireOlder: null });
+  });
+});
+
+describe("notices a key is owed (90-day policy)", () => {
+  const created = now.toISOString();
+  const key = (extra: Record<string, unknown> = {}) => ({ id: "apikey_k", created_at: created, expires_at: null, rotated_to: null, ...extra });
+  const kinds = (k: ReturnType<typeof key>, day: number, action: "notify" | "disable" = "notify") =>
+    decideKeyNotices(k as never, { max_key_age_days: 90, action }, at(day)).map((n) => (n.kind === "rotation_overdue" ? `${n.kind}${n.disable ? ":disable" : ""}` : `${n.kind}:${n.days}`));
+  it.each([
+    [10, []], [77, ["rotation_due:14"]], [84, ["rotation_due:7"]], [89.5, ["rotation_due:1"]], [90, ["rotation_overdue"]], [200, ["rotation_overdue"]],
+  ] as const)("no expiry, day %f → %j", (day, expected) => {
+    expect(kinds(key(), day)).toEqual(expected);
+  });
+  it("expiry warnings in the 14 / 7 / 1-day windows, none once expired, no rotation warnings for a key expiring first", () => {
+    const expiring = key({ expires_at: at(20).toISOString() });
+    expect(kinds(expiring, 5)).toEqual([]);
+    expect(kinds(expiring, 7)).toEqual(["expiring:14"]);
+    expect(kinds(expiring, 19.5)).toEqual(["expiring:1"]);
+    expect(kinds(expiring, 20)).toEqual([]);
+  });
+  it("a key expiring after its rotation is due gets both; a replaced key only its expiry; disable is carried", () => {
+    expect(kinds(key({ expires_at: at(100).toISOString() }), 88)).toEqual(["expiring:14", "rotation_due:7"]);
+    expect(kinds(key({ expires_at: at(100).toISOString(), rotated_to: "apikey_next" }), 88)).toEqual([]);
+    expect(kinds(key({ rotated_to: "apikey_next" }), 95)).toEqual([]);
+    expect(kinds(key(), 95, "disable")).toEqual(["rotation_overdue:disable"]);
   });
 });

@@ -67,3 +67,31 @@ export function decideRotate(
     && (predecessor.expires_at === null || Date.parse(predecessor.expires_at) > now.getTime());
   return { ok: true, oldExpiresAt, expireOlder: predecessorLive ? predecessor.id : null };
 }
+
+/** A notice the key-lifecycle job sends once (`fireKey` names it); `disable` also makes the key inactive. */
+export type KeyNotice =
+  | { kind: "expiring"; fireKey: string; days: number; at: string }
+  | { kind: "rotation_due"; fireKey: string; days: number; at: string }
+  | { kind: "rotation_overdue"; fireKey: string; at: string; disable: boolean };
+
+/**
+ * What an active key is owed now: an expiry warning in the 14 / 7 / 1-day windows before
+ * `expires_at`; a rotation warning in the same windows before its rotation falls due, or once
+ * overdue a notice (and, under a `disable` policy, disabling). Expired keys are owed nothing; a
+ * key already replaced by a rotation or expiring before its rotation falls due needs no rotation.
+ */
+export function decideKeyNotices(key: Pick<ApiKey, "id" | "created_at" | "expires_at" | "rotated_to">, policy: RotationPolicy, now: Date): KeyNotice[] {
+  if (key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) return [];
+  const out: KeyNotice[] = [];
+  if (key.expires_at !== null && key.rotated_to === null) {
+    const days = warningWindow(new Date(key.expires_at), now);
+    if (days !== null) out.push({ kind: "expiring", fireKey: `expiry:${key.id}:${key.expires_at}:${days}`, days, at: key.expires_at });
+  }
+  if (key.rotated_to !== null) return out;
+  const due = rotationDueAt(key, policy);
+  if (key.expires_at !== null && Date.parse(key.expires_at) <= due.getTime()) return out;
+  const days = warningWindow(due, now);
+  if (days !== null) out.push({ kind: "rotation_due", fireKey: `rotation_due:${key.id}:${days}`, days, at: due.toISOString() });
+  else if (now.getTime() >= due.getTime()) out.push({ kind: "rotation_overdue", fireKey: `rotation_overdue:${key.id}`, at: due.toISOString(), disable: policy.action === "disable" });
+  return out;
+}

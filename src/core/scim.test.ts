@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ScimError, groupPatchFromRequest, groupRoleFromName, parseFilter, userFromResource, userPatchFromRequest } from "./scim.js";
+import { DomainError } from "./errors.js";
+import { groupPatchFromRequest, groupRoleFromName, parseFilter, userFromResource, userPatchFromRequest } from "./scim.js";
 
 const op = (Operations: unknown[]) => ({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations });
 
@@ -15,7 +16,7 @@ describe("SCIM filters", () => {
     expect(parseFilter(filter)).toEqual({ attribute, value });
   });
   it.each(['userName sw "a"', "userName eq ada", 'userName eq "a" or userName eq "b"', ""])("refuses %j as invalidFilter", (f) => {
-    expect(() => parseFilter(f)).toThrow(ScimError);
+    expect(() => parseFilter(f)).toThrow(DomainError);
   });
 });
 
@@ -41,12 +42,12 @@ describe("SCIM user PATCH in both vendors' shapes", () => {
     ["active not boolean", op([{ op: "replace", path: "active", value: "maybe" }])],
     ["remove without path", op([{ op: "remove" }])],
   ])("refuses %s with 400", (_name, body) => {
-    expect(() => userPatchFromRequest(body)).toThrow(ScimError);
+    expect(() => userPatchFromRequest(body)).toThrow(DomainError);
   });
   it("a full representation needs userName; an absent active stays absent (a PUT must not reactivate)", () => {
     expect(userFromResource({ userName: "a@b.co", emails: [{ value: "a@b.co", type: "work", primary: true }] })).toEqual({ userName: "a@b.co", email: "a@b.co" });
     expect(userFromResource({ userName: "a@b.co", active: "False" })).toEqual({ userName: "a@b.co", active: false });
-    expect(() => userFromResource({ emails: [] })).toThrow(ScimError);
+    expect(() => userFromResource({ emails: [] })).toThrow(DomainError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { DomainError } from "./errors.js";
 import { WORKSPACE_ROLES, type WorkspaceRole } from "./rbac.js";
 
 /** SCIM 2.0 (RFC 7643/7644): pure parsing of filters and PATCH requests, in Okta's and Entra's shapes. */
@@ -10,12 +11,14 @@ export const SCIM_LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListRespo
 export const SCIM_PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 export const SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 
-/** A SCIM protocol error: HTTP status plus the optional `scimType`. */
-export class ScimError extends Error {
-  constructor(readonly status: number, message: string, readonly scimType?: "invalidFilter" | "invalidValue" | "uniqueness" | "invalidSyntax" | "noTarget" | "invalidPath" | "mutability") {
-    super(message);
-    this.name = "ScimError";
-  }
+export type ScimType = "invalidFilter" | "invalidValue" | "uniqueness" | "invalidSyntax" | "noTarget" | "invalidPath" | "mutability";
+
+/**
+ * A SCIM failure is an error of the one catalog (its HTTP status comes from there); the SCIM
+ * `scimType` rides along in the details and the /scim routes render SCIM's envelope.
+ */
+export function scimError(code: "validation_failed" | "not_found" | "conflict", message: string, scimType?: ScimType): DomainError {
+  return new DomainError(code, message, scimType === undefined ? undefined : { details: { scim_type: scimType } });
 }
 
 export interface ScimFilter {
@@ -27,7 +30,7 @@ export interface ScimFilter {
 /** Parses the one filter form identity providers send: `<attribute> eq "<value>"` (operator in any case). */
 export function parseFilter(filter: string): ScimFilter {
   const m = /^\s*([A-Za-z][\w.:-]*(?:\[type eq "work"\][\w.]*)?)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
-  if (!m) throw new ScimError(400, `unsupported filter ${JSON.stringify(filter.slice(0, 200))}; use <attribute> eq "<value>"`, "invalidFilter");
+  if (!m) throw scimError("validation_failed", `unsupported filter ${JSON.stringify(filter.slice(0, 200))}; use <attribute> eq "<value>"`, "invalidFilter");
   const attribute = stripSchema((m[1] as string).trim()).toLowerCase().replace(/\[type eq "work"\]/, "");
   const value = (m[2] as string).replace(/\\(.)/g, "$1");
   return { attribute, value };
@@ -44,7 +47,7 @@ function stripSchema(path: string): string {
 export function scimBoolean(v: unknown): boolean {
   if (typeof v === "boolean") return v;
   if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
-  throw new ScimError(400, `expected a boolean, got ${JSON.stringify(v)}`, "invalidValue");
+  throw scimError("validation_failed", `expected a boolean, got ${JSON.stringify(v)}`, "invalidValue");
 }
 
 /** The user attributes Gatehouse keeps. Unknown attributes are accepted and ignored. */
@@ -59,7 +62,7 @@ export interface ScimUserPatch {
 }
 
 function str(v: unknown, what: string): string {
-  if (typeof v !== "string" || v.length === 0 || v.length > 320) throw new ScimError(400, `${what} must be a non-empty string`, "invalidValue");
+  if (typeof v !== "string" || v.length === 0 || v.length > 320) throw scimError("validation_failed", `${what} must be a non-empty string`, "invalidValue");
   return v;
 }
 
@@ -74,11 +77,11 @@ function workEmail(v: unknown): string | undefined {
 function setAttribute(patch: ScimUserPatch, path: string, value: unknown, remove: boolean): void {
   switch (path) {
     case "active":
-      if (remove) throw new ScimError(400, "active cannot be removed", "mutability");
+      if (remove) throw scimError("validation_failed", "active cannot be removed", "mutability");
       patch.active = scimBoolean(value);
       return;
     case "username":
-      if (remove) throw new ScimError(400, "userName cannot be removed", "mutability");
+      if (remove) throw scimError("validation_failed", "userName cannot be removed", "mutability");
       patch.userName = str(value, "userName");
       return;
     case "externalid":
@@ -121,7 +124,7 @@ export function userFromResource(body: Record<string, unknown>): ScimUserPatch &
     if (k === "schemas" || k === "id" || k === "meta") continue;
     setAttribute(patch, stripSchema(k).toLowerCase(), v, false);
   }
-  if (patch.userName === undefined) throw new ScimError(400, "userName is required", "invalidValue");
+  if (patch.userName === undefined) throw scimError("validation_failed", "userName is required", "invalidValue");
   return patch as ScimUserPatch & { userName: string };
 }
 
@@ -133,13 +136,13 @@ export interface PatchOperation {
 
 function operations(body: unknown): PatchOperation[] {
   const ops = (body as { Operations?: unknown } | null)?.Operations;
-  if (!Array.isArray(ops) || ops.length === 0 || ops.length > 100) throw new ScimError(400, "Operations must be a non-empty array", "invalidSyntax");
+  if (!Array.isArray(ops) || ops.length === 0 || ops.length > 100) throw scimError("validation_failed", "Operations must be a non-empty array", "invalidSyntax");
   return ops.map((o) => {
-    if (typeof o !== "object" || o === null || typeof (o as PatchOperation).op !== "string") throw new ScimError(400, "each operation needs an op", "invalidSyntax");
+    if (typeof o !== "object" || o === null || typeof (o as PatchOperation).op !== "string") throw scimError("validation_failed", "each operation needs an op", "invalidSyntax");
     const op = (o as PatchOperation).op.toLowerCase();
-    if (op !== "add" && op !== "replace" && op !== "remove") throw new ScimError(400, `unknown op ${JSON.stringify((o as PatchOperation).op)}`, "invalidSyntax");
+    if (op !== "add" && op !== "replace" && op !== "remove") throw scimError("validation_failed", `unknown op ${JSON.stringify((o as PatchOperation).op)}`, "invalidSyntax");
     const path = (o as PatchOperation).path;
-    if (path !== undefined && typeof path !== "string") throw new ScimError(400, "path must be a string", "invalidPath");
+    if (path !== undefined && typeof path !== "string") throw scimError("validation_failed", "path must be a string", "invalidPath");
     return { op, ...(path === undefined ? {} : { path }), value: (o as PatchOperation).value };
   });
 }
@@ -153,8 +156,8 @@ export function userPatchFromRequest(body: unknown): ScimUserPatch {
   for (const o of operations(body)) {
     const remove = o.op === "remove";
     if (o.path === undefined) {
-      if (remove) throw new ScimError(400, "remove needs a path", "noTarget");
-      if (typeof o.value !== "object" || o.value === null) throw new ScimError(400, "an operation without a path needs an object value", "invalidValue");
+      if (remove) throw scimError("validation_failed", "remove needs a path", "noTarget");
+      if (typeof o.value !== "object" || o.value === null) throw scimError("validation_failed", "an operation without a path needs an object value", "invalidValue");
       for (const [k, v] of Object.entries(o.value)) setAttribute(patch, stripSchema(k).toLowerCase(), v, false);
     } else {
       setAttribute(patch, stripSchema(o.path).toLowerCase(), o.value, remove);
@@ -184,7 +187,7 @@ export function groupPatchFromRequest(body: unknown): GroupPatch {
   for (const o of operations(body)) {
     const path = o.path === undefined ? undefined : stripSchema(o.path).toLowerCase();
     if (path === undefined) {
-      if (o.op === "remove" || typeof o.value !== "object" || o.value === null) throw new ScimError(400, "an operation without a path needs an object value", "invalidValue");
+      if (o.op === "remove" || typeof o.value !== "object" || o.value === null) throw scimError("validation_failed", "an operation without a path needs an object value", "invalidValue");
       const v = o.value as Record<string, unknown>;
       if (v.displayName !== undefined) patch.displayName = str(v.displayName, "displayName");
       if (v.externalId !== undefined) patch.externalId = str(v.externalId, "externalId");
@@ -204,7 +207,7 @@ export function groupPatchFromRequest(body: unknown): GroupPatch {
     } else {
       const m = /^members\[value eq "([^"]+)"\]$/i.exec(stripSchema(o.path ?? ""));
       if (m && o.op === "remove") patch.removeMembers.push(m[1] as string);
-      else throw new ScimError(400, `unsupported path ${JSON.stringify(o.path)}`, "invalidPath");
+      else throw scimError("validation_failed", `unsupported path ${JSON.stringify(o.path)}`, "invalidPath");
     }
   }
   return patch;

@@ -1,4 +1,4 @@
-import { type Notification, deliveryOutcome, nextAttemptDelay, signWebhook, slackBody } from "../core/alerts.js";
+import { type AttemptResult, type Notification, decideDelivery, signWebhook, slackBody } from "../core/alerts.js";
 import { open } from "../core/crypto.js";
 import type { Delivery } from "../core/domain.js";
 import type { Clock, Store } from "../core/ports.js";
@@ -7,47 +7,40 @@ import type { Senders } from "./channels.js";
 
 export const SIGNATURE_HEADER = "gatehouse-signature";
 
-/**
- * Sends one pending delivery and records the attempt: delivered on 2xx (or an accepted email),
- * retried with backoff on errors, 5xx, 408 and 429, failed on other 4xx or after the last retry.
- */
+/** Sends one pending delivery and records the attempt; what happens next is `decideDelivery`'s call. */
 async function attempt(store: Store, encryptionKey: Buffer, senders: Senders, d: Delivery, now: Date): Promise<Delivery["status"]> {
   const n = JSON.parse(d.payload) as Notification;
-  let status: number | null = null;
+  let result: AttemptResult;
   let error: string | null = null;
-  let permanent = false;
   try {
     if (d.channel === "webhook") {
       const rule = d.rule_id === null ? null : await store.alertRules.get(d.org_id, d.rule_id);
       if (!rule?.webhook_secret_ciphertext) {
-        permanent = true;
-        throw new Error("the alert rule of this webhook no longer exists");
+        error = "the alert rule of this webhook no longer exists";
+        result = { kind: "error", permanent: true };
+      } else {
+        const secret = open(encryptionKey, rule.webhook_secret_ciphertext, webhookSecretContext(d.org_id, rule.id));
+        result = { kind: "http", status: await senders.post(d.target, d.payload, {
+          "content-type": "application/json", "user-agent": "Gatehouse-Webhooks/1", "gatehouse-event": n.type, "gatehouse-delivery": d.id,
+          [SIGNATURE_HEADER]: signWebhook(secret, d.payload, Math.floor(now.getTime() / 1000)),
+        }) };
       }
-      const secret = open(encryptionKey, rule.webhook_secret_ciphertext, webhookSecretContext(d.org_id, rule.id));
-      status = await senders.post(d.target, d.payload, {
-        "content-type": "application/json", "user-agent": "Gatehouse-Webhooks/1", "gatehouse-event": n.type, "gatehouse-delivery": d.id,
-        [SIGNATURE_HEADER]: signWebhook(secret, d.payload, Math.floor(now.getTime() / 1000)),
-      });
     } else if (d.channel === "slack") {
-      status = await senders.post(d.target, JSON.stringify(slackBody(n)), { "content-type": "application/json", "user-agent": "Gatehouse-Webhooks/1" });
+      result = { kind: "http", status: await senders.post(d.target, JSON.stringify(slackBody(n)), { "content-type": "application/json", "user-agent": "Gatehouse-Webhooks/1" }) };
     } else {
       await senders.email(d.target.split(","), `[Gatehouse] ${n.text.slice(0, 120)}`, `${n.text}\n\nEvent: ${n.type}\nNotification: ${n.id}\n\n${JSON.stringify(n.data, null, 2)}\n`);
-      status = 250;
+      result = { kind: "accepted" };
     }
   } catch (err) {
     error = err instanceof Error ? err.message.slice(0, 500) : "delivery failed";
+    result = { kind: "error", permanent: false };
   }
-  const attempts = [...d.attempts, { at: now.toISOString(), status, error }];
-  let outcome = permanent ? "failed" : error !== null ? "retry" : deliveryOutcome(status === 250 ? 200 : status);
-  let next: string | null = null;
-  if (outcome === "retry") {
-    const delay = nextAttemptDelay(attempts.length);
-    if (delay === null) outcome = "failed";
-    else next = new Date(now.getTime() + delay).toISOString();
-  }
-  const final = outcome === "retry" ? "pending" : outcome;
-  await store.deliveries.update(d.id, { status: final, attempts, next_attempt_at: next, updated_at: now.toISOString() });
-  return final;
+  const attempts = [...d.attempts, { at: now.toISOString(), status: result.kind === "http" ? result.status : null, error }];
+  const next = decideDelivery(result, attempts.length);
+  await store.deliveries.update(d.id, {
+    status: next.status, attempts, next_attempt_at: next.retryInMs === null ? null : new Date(now.getTime() + next.retryInMs).toISOString(), updated_at: now.toISOString(),
+  });
+  return next.status;
 }
 
 /** Sends every due delivery (bounded per pass). */

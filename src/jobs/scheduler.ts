@@ -65,12 +65,11 @@ export class Scheduler {
     return ran;
   }
 
+  /** Passes every `tickMs`, the first one tick after start (nothing is added to start-up). */
   start(tickMs: number): void {
     if (this.timer) return;
-    const run = () => void this.tick().catch((err: unknown) => this.options.onError?.("scheduler", err));
-    this.timer = setInterval(run, tickMs);
+    this.timer = setInterval(() => void this.tick().catch((err: unknown) => this.options.onError?.("scheduler", err)), tickMs);
     this.timer.unref();
-    run();
   }
 
   async stop(): Promise<void> {

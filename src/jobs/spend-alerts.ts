@@ -1,13 +1,8 @@
-import { alertName, decideSpendAlerts } from "../core/alerts.js";
-import type { AlertRule, SpendLimit } from "../core/domain.js";
+import { alertName, decideSpendAlerts, limitsWatchedBy } from "../core/alerts.js";
 import { centsToMicros, microsToCentsString, periodWindow } from "../core/limits.js";
 import type { Clock, Store } from "../core/ports.js";
 import { enqueue, newNotification, ruleRecipients } from "../services/notify.js";
 import { scopeOfRule } from "../services/alert-rules.js";
-
-function limitsOfRule(rule: AlertRule, limits: readonly SpendLimit[]): SpendLimit[] {
-  return limits.filter((l) => l.amount_cents !== null && l.scope_type === rule.scope_type && l.scope_id === rule.scope_id);
-}
 
 /**
  * Checks every spend alert rule against the limits of its scope: thresholds crossed and the
@@ -22,7 +17,7 @@ export async function runSpendAlerts(store: Store, clock: Clock): Promise<string
     if (rules.length === 0) continue;
     const limits = await store.spendLimits.listAll(orgId);
     for (const rule of rules) {
-      for (const limit of limitsOfRule(rule, limits)) {
+      for (const limit of limitsWatchedBy(rule, limits)) {
         const w = periodWindow(limit.period, now);
         const windowStart = w.start.toISOString();
         const spent = await store.usage.sumCost(orgId, { type: limit.scope_type, id: limit.scope_id }, windowStart);

@@ -26,15 +26,12 @@ export class Metrics {
     input: this.tokens.labels("input"), output: this.tokens.labels("output"),
     cache_read: this.tokens.labels("cache_read"), cache_creation: this.tokens.labels("cache_creation"),
   };
-  private readonly children = new Map<string, { inc(v?: number): void } & { observe?(v: number): void }>();
+  private readonly children = new Map<string, unknown>();
 
+  /** The labelled child of a metric, bound on first use. */
   private child<T>(key: string, make: () => T): T {
-    let c = this.children.get(key) as T | undefined;
-    if (c === undefined) {
-      c = make();
-      this.children.set(key, c as never);
-    }
-    return c;
+    if (!this.children.has(key)) this.children.set(key, make());
+    return this.children.get(key) as T;
   }
 
   /** One finished request of a route: count and duration. */

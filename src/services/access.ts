@@ -1,8 +1,9 @@
 import { DomainError, forbidden, notFound } from "../core/errors.js";
 import type { Workspace } from "../core/domain.js";
+import { checkDescriptiveName } from "../core/names.js";
 import { type Permission, decideWorkspaceAccess, hasOrgPermission } from "../core/rbac.js";
 import type { Repos } from "../core/ports.js";
-import type { Ctx } from "./context.js";
+import type { Ctx, ServiceDeps } from "./context.js";
 
 /** Applies an access decision on an object in a workspace: 404 if invisible, 403 if read-only. */
 export function requireWorkspaceAccess(ctx: Ctx, permission: Permission, readPermission: Permission, workspaceId: string, what: string, id: string): void {
@@ -25,4 +26,10 @@ export async function loadWorkspace(repos: Repos, ctx: Ctx, id: string, permissi
 
 export function requireActiveWorkspace(ws: Workspace): void {
   if (ws.archived_at !== null) throw new DomainError("invalid_request", `workspace ${JSON.stringify(ws.id)} is archived`);
+}
+
+/** Applies the descriptive-name rule to a key name (API and admin keys alike). */
+export function requireDescriptiveName(deps: Pick<ServiceDeps, "nameRule">, name: string): void {
+  const check = checkDescriptiveName(name, deps.nameRule);
+  if (!check.ok) throw new DomainError("name_not_descriptive", check.reason, { details: { error_code: "name_not_descriptive" } });
 }

@@ -1,10 +1,9 @@
 import type { AdminKey, PageRequest, PageResult } from "../core/domain.js";
 import { DomainError, notFound } from "../core/errors.js";
 import { ID_PREFIX } from "../core/ids.js";
-import { generateKey, hashKey, keyHint } from "../core/keys.js";
-import { checkDescriptiveName } from "../core/names.js";
+import { issueKey } from "../core/keys.js";
 import type { OrgRole } from "../core/rbac.js";
-import { requireOrgPermission } from "./access.js";
+import { requireDescriptiveName, requireOrgPermission } from "./access.js";
 import { type Ctx, type ServiceDeps, auditEvent } from "./context.js";
 
 /**
@@ -13,8 +12,7 @@ import { type Ctx, type ServiceDeps, auditEvent } from "./context.js";
  */
 export async function createAdminKey(deps: ServiceDeps, ctx: Ctx, input: { name: string; role?: OrgRole | undefined; user_id?: string | undefined }): Promise<{ key: AdminKey; secret: string }> {
   requireOrgPermission(ctx, "admin_keys:write");
-  const check = checkDescriptiveName(input.name, deps.nameRule);
-  if (!check.ok) throw new DomainError("name_not_descriptive", check.reason, { details: { error_code: "name_not_descriptive" } });
+  requireDescriptiveName(deps, input.name);
   if ((input.role === undefined) === (input.user_id === undefined)) {
     throw new DomainError("validation_failed", "give exactly one of role (a service admin key) or user_id (a key that acts as that user)");
   }
@@ -26,10 +24,10 @@ export async function createAdminKey(deps: ServiceDeps, ctx: Ctx, input: { name:
       role = user.role;
     }
     const now = deps.clock.now();
-    const generated = generateKey("adm");
+    const generated = issueKey(deps.hashKey, "adm");
     const key: AdminKey = {
       id: ID_PREFIX.adminKey + generated.publicId, org_id: ctx.principal.orgId, name: input.name.trim(), role,
-      user_id: input.user_id ?? null, status: "active", key_hash: hashKey(deps.hashKey, generated.key), hint: keyHint(generated.key),
+      user_id: input.user_id ?? null, status: "active", key_hash: generated.hash, hint: generated.hint,
       created_at: now.toISOString(), created_by_id: ctx.principal.actor.id, last_used_at: null, revoked_at: null,
     };
     await tx.adminKeys.insert(key);

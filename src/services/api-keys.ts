@@ -2,11 +2,10 @@ import { isCidr } from "../core/cidr.js";
 import { type ApiKey, type PageRequest, type PageResult, effectiveKeyStatus } from "../core/domain.js";
 import { DomainError, notFound } from "../core/errors.js";
 import { ID_PREFIX } from "../core/ids.js";
-import { generateKey, hashKey, keyHint, markerForEnvironment } from "../core/keys.js";
-import { checkDescriptiveName } from "../core/names.js";
+import { issueKey, markerForEnvironment } from "../core/keys.js";
 import type { Repos } from "../core/ports.js";
 import { workspacesWith } from "../core/rbac.js";
-import { loadWorkspace, requireActiveWorkspace, requireWorkspaceAccess } from "./access.js";
+import { loadWorkspace, requireActiveWorkspace, requireDescriptiveName, requireWorkspaceAccess } from "./access.js";
 import { type Ctx, type ServiceDeps, auditEvent, diff } from "./context.js";
 
 export interface CreateApiKeyInput {
@@ -28,11 +27,6 @@ export interface UpdateApiKeyInput {
   tier?: number | undefined;
 }
 
-function requireDescriptive(deps: ServiceDeps, name: string): void {
-  const check = checkDescriptiveName(name, deps.nameRule);
-  if (!check.ok) throw new DomainError("name_not_descriptive", check.reason, { details: { error_code: "name_not_descriptive" } });
-}
-
 function requireCidrs(cidrs: string[] | null | undefined): void {
   for (const c of cidrs ?? []) if (!isCidr(c)) throw new DomainError("validation_failed", `allowed_cidrs: ${JSON.stringify(c)} is not a CIDR block`);
 }
@@ -45,7 +39,7 @@ async function requireOwner(repos: Repos, orgId: string, userId: string | undefi
 
 /** Creates a key in a workspace; the secret is returned here and never again (K3). */
 export async function createApiKey(deps: ServiceDeps, ctx: Ctx, input: CreateApiKeyInput): Promise<{ key: ApiKey; secret: string }> {
-  requireDescriptive(deps, input.name);
+  requireDescriptiveName(deps, input.name);
   requireCidrs(input.allowed_cidrs);
   const now = deps.clock.now();
   if (input.expires_at != null && Date.parse(input.expires_at) <= now.getTime()) {
@@ -55,10 +49,10 @@ export async function createApiKey(deps: ServiceDeps, ctx: Ctx, input: CreateApi
     const ws = await loadWorkspace(tx, ctx, input.workspace_id, "api_keys:write", "workspaces:read");
     requireActiveWorkspace(ws);
     await requireOwner(tx, ctx.principal.orgId, input.owner_user_id);
-    const generated = generateKey(markerForEnvironment(ws.environment));
+    const generated = issueKey(deps.hashKey, markerForEnvironment(ws.environment));
     const key: ApiKey = {
       id: ID_PREFIX.apiKey + generated.publicId, org_id: ctx.principal.orgId, workspace_id: ws.id, name: input.name.trim(),
-      status: "active", key_hash: hashKey(deps.hashKey, generated.key), hint: keyHint(generated.key), created_at: now.toISOString(),
+      status: "active", key_hash: generated.hash, hint: generated.hint, created_at: now.toISOString(),
       created_by_type: ctx.principal.userId !== null ? "user" : "admin_key",
       created_by_id: ctx.principal.userId ?? ctx.principal.actor.id, owner_user_id: input.owner_user_id ?? null,
       expires_at: input.expires_at == null ? null : new Date(input.expires_at).toISOString(), tier: input.tier ?? 1,
@@ -96,7 +90,7 @@ export async function getApiKey(deps: ServiceDeps, ctx: Ctx, id: string): Promis
  * re-activated; a status change applies to the next request that uses the key.
  */
 export async function updateApiKey(deps: ServiceDeps, ctx: Ctx, id: string, patch: UpdateApiKeyInput): Promise<ApiKey> {
-  if (patch.name !== undefined) requireDescriptive(deps, patch.name);
+  if (patch.name !== undefined) requireDescriptiveName(deps, patch.name);
   requireCidrs(patch.allowed_cidrs);
   return deps.store.transaction(async (tx) => {
     const key = await tx.apiKeys.get(ctx.principal.orgId, id);

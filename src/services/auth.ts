@@ -52,9 +52,7 @@ export async function authenticateAdmin(deps: ServiceDeps, credentials: Presente
     memberships = Object.fromEntries(rows.map((m) => [m.workspace_id, m.workspace_role]));
   }
   const now = deps.clock.now();
-  if (key.last_used_at === null || now.getTime() - Date.parse(key.last_used_at) > LAST_USED_RESOLUTION_MS) {
-    await deps.store.adminKeys.update(key.org_id, key.id, { last_used_at: now.toISOString() });
-  }
+  if (lastUsedIsStale(key.last_used_at, now)) await deps.store.adminKeys.update(key.org_id, key.id, { last_used_at: now.toISOString() });
   return {
     orgId: key.org_id,
     role,
@@ -64,12 +62,27 @@ export async function authenticateAdmin(deps: ServiceDeps, credentials: Presente
   };
 }
 
-async function fail(deps: ServiceDeps, meta: RequestMeta, reason: AuthFailure, orgId: string | null, hint: string | null, keyId: string | null = null): Promise<never> {
+/** `last_used_at` is kept to the minute: a credential's use writes at most once a minute. */
+export function lastUsedIsStale(lastUsedAt: string | null, now: Date): boolean {
+  return lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) > LAST_USED_RESOLUTION_MS;
+}
+
+function fail(deps: ServiceDeps, meta: RequestMeta, reason: AuthFailure, orgId: string | null, hint: string | null, keyId: string | null = null): Promise<never> {
+  return recordAuthFailure(deps, meta, "admin_api", reason, orgId, hint, keyId).then(() => {
+    throw new DomainError("authentication_failed", AUTHENTICATION_FAILED_MESSAGE);
+  });
+}
+
+/**
+ * Audits a failed authentication (the reason is recorded, never shown to the caller). An
+ * unwritable audit log must not turn a 401 into a 5xx, so a failed write is swallowed here.
+ */
+export async function recordAuthFailure(deps: ServiceDeps, meta: RequestMeta, surface: "admin_api" | "scim", reason: AuthFailure, orgId: string | null, hint: string | null, keyId: string | null): Promise<void> {
   const event: AuditEventInput = {
     orgId,
     actor: { type: "anonymous", id: keyId, display: hint },
     action: "auth.failed",
-    target: { type: "admin_api", id: null },
+    target: { type: surface, id: null },
     workspaceId: null,
     outcome: "denied",
     reason,
@@ -81,7 +94,6 @@ async function fail(deps: ServiceDeps, meta: RequestMeta, reason: AuthFailure, o
   try {
     await deps.store.transaction((tx) => tx.audit.append(event, deps.clock.now()));
   } catch {
-    // The caller is refused either way; an unwritable audit log must not turn a 401 into a 5xx.
+    // The caller is refused either way.
   }
-  throw new DomainError("authentication_failed", AUTHENTICATION_FAILED_MESSAGE);
 }

@@ -1,4 +1,4 @@
-import type { AlertChannel, AlertEvent, Notification } from "../core/alerts.js";
+import { type AlertChannel, type AlertEvent, type Notification, rulesCovering } from "../core/alerts.js";
 import type { AlertRule, Delivery } from "../core/domain.js";
 import { newId } from "../core/ids.js";
 import type { Repos } from "../core/ports.js";
@@ -7,14 +7,6 @@ import type { Repos } from "../core/ports.js";
 export interface Recipient {
   ruleId: string | null;
   channel: AlertChannel;
-}
-
-/** The rules of an organization subscribed to `event` whose scope covers the subject. */
-export function matchingRules(rules: readonly AlertRule[], event: AlertEvent, subject: { workspaceId?: string | null; apiKeyId?: string | null }): AlertRule[] {
-  return rules.filter((r) => r.events.includes(event) && (
-    r.scope_type === "organization"
-    || (r.scope_type === "workspace" && r.scope_id === subject.workspaceId)
-    || (r.scope_type === "api_key" && r.scope_id === subject.apiKeyId)));
 }
 
 export function ruleRecipients(rules: readonly AlertRule[]): Recipient[] {
@@ -60,6 +52,6 @@ export async function notify(
   directEmails: readonly string[],
   now: Date,
 ): Promise<Delivery[]> {
-  const rules = matchingRules(await repos.alertRules.listAll(orgId), event, subject);
+  const rules = rulesCovering(await repos.alertRules.listAll(orgId), event, subject);
   return enqueue(repos, notification, [...ruleRecipients(rules), ...emailRecipient(directEmails)], now);
 }

@@ -37,11 +37,8 @@ export async function offboardInTx(
   options: { finalStatus: "deactivated" | "deleted"; action: AuditAction; now: Date },
 ): Promise<OffboardingReport> {
   const orgId = ctx.principal.orgId;
-  if (policy.api_keys === "transfer") {
-    const to = policy.transfer_to_user_id === null ? null : await tx.users.get(orgId, policy.transfer_to_user_id);
-    if (!to || to.status !== "active" || to.id === user.id) {
-      throw new DomainError("invalid_request", "transfer_to_user_id must name another active user of the organization", { details: { error_code: "invalid_transfer_target" } });
-    }
+  if (policy.api_keys === "transfer" && !(await isTransferTarget(tx, orgId, policy.transfer_to_user_id, user.id))) {
+    throw new DomainError("invalid_request", "transfer_to_user_id must name another active user of the organization", { details: { error_code: "invalid_transfer_target" } });
   }
   const memberships = (await tx.members.listForUser(orgId, user.id)).map((m) => m.workspace_id);
   await tx.members.removeAllForUser(orgId, user.id);
@@ -80,4 +77,18 @@ export async function offboardUser(deps: ServiceDeps, ctx: Ctx, id: string, poli
     if (!user) throw notFound("user", id);
     return offboardInTx(tx, ctx, user, policy, { finalStatus: "deactivated", action: "user.offboarded", now: deps.clock.now() });
   });
+}
+
+/** Whether `userId` can receive a leaver's keys: an active user of the organization other than the leaver. */
+export async function isTransferTarget(repos: Repos, orgId: string, userId: string | null, leaverId: string | null): Promise<boolean> {
+  if (userId === null || userId === leaverId) return false;
+  const user = await repos.users.get(orgId, userId);
+  return user?.status === "active";
+}
+
+/** The organization's policy for a leaver's keys; a transfer target that can no longer receive them falls back to revoke. */
+export async function defaultOffboardingPolicy(repos: Repos, orgId: string, leaverId: string): Promise<OffboardingPolicy> {
+  const policy = await repos.orgs.offboardingPolicy(orgId);
+  if (policy.api_keys === "transfer" && (await isTransferTarget(repos, orgId, policy.transfer_to_user_id, leaverId))) return policy;
+  return { api_keys: "revoke", transfer_to_user_id: null };
 }

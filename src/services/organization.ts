@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { OffboardingPolicy, Organization, UnpricedModelPolicy } from "../core/domain.js";
 import { DomainError } from "../core/errors.js";
 import { ID_PREFIX } from "../core/ids.js";
-import { generateKey, hashKey, keyHint } from "../core/keys.js";
+import { issueKey } from "../core/keys.js";
 import { requireOrgPermission } from "./access.js";
 import { type Ctx, type ServiceDeps, auditEvent, diff } from "./context.js";
+import { isTransferTarget } from "./offboarding.js";
 
 export async function getOrganization(deps: ServiceDeps, ctx: Ctx): Promise<Organization> {
   const org = await deps.store.orgs.get(ctx.principal.orgId);
@@ -35,11 +36,11 @@ export async function bootstrap(deps: ServiceDeps, options: { organizationName: 
       await tx.orgs.insert(org);
       await tx.audit.append({ ...base, orgId: org.id, action: "organization.created", target: { type: "organization", id: org.id }, changes: { name: org.name } }, now);
     }
-    const generated = generateKey("adm");
+    const generated = issueKey(deps.hashKey, "adm");
     const id = ID_PREFIX.adminKey + generated.publicId;
     await tx.adminKeys.insert({
       id, org_id: org.id, name: options.keyName, role: "admin", user_id: null, status: "active",
-      key_hash: hashKey(deps.hashKey, generated.key), hint: keyHint(generated.key), created_at: now.toISOString(),
+      key_hash: generated.hash, hint: generated.hint, created_at: now.toISOString(),
       created_by_id: "bootstrap", last_used_at: null, revoked_at: null,
     });
     await tx.audit.append({ ...base, orgId: org.id, action: "admin_key.created", target: { type: "admin_key", id }, changes: { name: options.keyName, role: "admin" } }, now);
@@ -68,8 +69,7 @@ export async function updateSettings(deps: ServiceDeps, ctx: Ctx, patch: Partial
     if (patch.offboarding !== undefined) {
       const p = patch.offboarding;
       if (p.api_keys === "transfer") {
-        const to = p.transfer_to_user_id === null ? null : await tx.users.get(orgId, p.transfer_to_user_id);
-        if (!to || to.status !== "active") throw new DomainError("invalid_request", "offboarding.transfer_to_user_id must name an active user when api_keys is \"transfer\"");
+        if (!(await isTransferTarget(tx, orgId, p.transfer_to_user_id, null))) throw new DomainError("invalid_request", "offboarding.transfer_to_user_id must name an active user when api_keys is \"transfer\"");
       } else {
         next.offboarding = { api_keys: "revoke", transfer_to_user_id: null };
       }

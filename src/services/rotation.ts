@@ -1,7 +1,7 @@
 import type { ApiKey, Workspace } from "../core/domain.js";
 import { DomainError, notFound } from "../core/errors.js";
 import { ID_PREFIX, idBody } from "../core/ids.js";
-import { generateKey, hashKey, keyHint, markerForEnvironment } from "../core/keys.js";
+import { issueKey, markerForEnvironment } from "../core/keys.js";
 import { type RotationStatus, decideRotate, rotationDueAt, rotationStatus } from "../core/rotation.js";
 import { requireWorkspaceAccess } from "./access.js";
 import { type Ctx, type ServiceDeps, auditEvent } from "./context.js";
@@ -26,9 +26,9 @@ export async function rotateApiKey(deps: ServiceDeps, ctx: Ctx, id: string, grac
       if (key.rotated_to !== null) throw new DomainError("key_already_rotated", decision.reason, { details: { error_code: "key_already_rotated" } });
       throw new DomainError(Number.isInteger(graceSeconds) && graceSeconds >= 0 && graceSeconds <= 604_800 ? "invalid_state_transition" : "validation_failed", decision.reason);
     }
-    const generated = generateKey(markerForEnvironment(ws.environment), idBody(now.getTime()));
+    const generated = issueKey(deps.hashKey, markerForEnvironment(ws.environment), idBody(now.getTime()));
     const next: ApiKey = {
-      ...key, id: ID_PREFIX.apiKey + generated.publicId, key_hash: hashKey(deps.hashKey, generated.key), hint: keyHint(generated.key),
+      ...key, id: ID_PREFIX.apiKey + generated.publicId, key_hash: generated.hash, hint: generated.hint,
       created_at: now.toISOString(), created_by_type: ctx.principal.userId !== null ? "user" : "admin_key",
       created_by_id: ctx.principal.userId ?? ctx.principal.actor.id, last_used_at: null, rotated_from: key.id, rotated_to: null, rotated_at: null,
     };

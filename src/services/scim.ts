@@ -1,25 +1,24 @@
-import type { AuditEventInput } from "../core/audit.js";
 import type { PageRequest, PageResult, ScimGroup, ScimToken, User } from "../core/domain.js";
-import { notFound } from "../core/errors.js";
+import { DomainError, notFound } from "../core/errors.js";
 import { ID_PREFIX, idBody, newId } from "../core/ids.js";
-import { generateKey, hashKey, keyHint, parseKey, verifyKey } from "../core/keys.js";
+import { issueKey, keyHint, parseKey, verifyKey } from "../core/keys.js";
+import { type AuthFailure, lastUsedIsStale, presentedKey, recordAuthFailure } from "./auth.js";
 import type { Principal } from "../core/rbac.js";
 import type { Repos } from "../core/ports.js";
-import { type GroupPatch, type ScimFilter, ScimError, type ScimUserPatch, groupRoleFromName, parseFilter, userFromResource } from "../core/scim.js";
+import { type GroupPatch, type ScimFilter, scimError, type ScimUserPatch, groupRoleFromName, parseFilter, userFromResource } from "../core/scim.js";
 import { requireOrgPermission } from "./access.js";
 import { type Ctx, type RequestMeta, type ServiceDeps, auditEvent, diff } from "./context.js";
-import { offboardInTx } from "./offboarding.js";
-import { defaultOffboardingPolicy } from "./users.js";
+import { defaultOffboardingPolicy, offboardInTx } from "./offboarding.js";
 
 // ---- Tokens (admin API) ----
 
 export async function createScimToken(deps: ServiceDeps, ctx: Ctx, input: { name: string }): Promise<{ token: ScimToken; secret: string }> {
   requireOrgPermission(ctx, "scim_tokens:write");
   const now = deps.clock.now();
-  const generated = generateKey("scim", idBody(now.getTime()));
+  const generated = issueKey(deps.hashKey, "scim", idBody(now.getTime()));
   const token: ScimToken = {
-    id: ID_PREFIX.scimToken + generated.publicId, org_id: ctx.principal.orgId, name: input.name.trim(), token_hash: hashKey(deps.hashKey, generated.key),
-    hint: keyHint(generated.key), created_at: now.toISOString(), created_by_id: ctx.principal.actor.id, last_used_at: null, revoked_at: null,
+    id: ID_PREFIX.scimToken + generated.publicId, org_id: ctx.principal.orgId, name: input.name.trim(), token_hash: generated.hash,
+    hint: generated.hint, created_at: now.toISOString(), created_by_id: ctx.principal.actor.id, last_used_at: null, revoked_at: null,
   };
   await deps.store.transaction(async (tx) => {
     await tx.scimTokens.insert(token);
@@ -48,23 +47,22 @@ export async function revokeScimToken(deps: ServiceDeps, ctx: Ctx, id: string): 
 
 /** Authenticates `Authorization: Bearer <SCIM token>`; every failure is audited and is the same 401. */
 export async function authenticateScim(deps: ServiceDeps, authorization: string | undefined, meta: RequestMeta): Promise<Principal> {
-  const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-  const parsed = bearer === undefined ? null : parseKey(bearer);
-  const token = parsed?.marker === "scim" ? await deps.store.scimTokens.getForAuth(ID_PREFIX.scimToken + parsed.publicId) : null;
-  if (!bearer || !token || !verifyKey(deps.hashKey, bearer, token.token_hash) || token.revoked_at !== null) {
-    const event: AuditEventInput = {
-      orgId: token?.org_id ?? null, actor: { type: "anonymous", id: token?.id ?? null, display: bearer && parsed ? keyHint(bearer) : null },
-      action: "auth.failed", target: { type: "scim", id: null }, workspaceId: null, outcome: "denied",
-      reason: !bearer ? "missing" : !parsed || parsed.marker !== "scim" ? "malformed" : !token ? "unknown" : token.revoked_at !== null ? "revoked" : "bad_secret",
-      requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, changes: null,
-    };
-    await deps.store.transaction((tx) => tx.audit.append(event, deps.clock.now())).catch(() => {});
-    throw new ScimError(401, "invalid or missing SCIM bearer token");
-  }
+  const presented = presentedKey({ xApiKey: undefined, authorization });
+  const refuse = async (reason: AuthFailure, token: ScimToken | null, hint: string | null): Promise<never> => {
+    await recordAuthFailure(deps, meta, "scim", reason, token?.org_id ?? null, hint, token?.id ?? null);
+    throw new DomainError("authentication_failed", "invalid or missing SCIM bearer token");
+  };
+  if ("failure" in presented) return refuse(presented.failure, null, null);
+  const parsed = parseKey(presented.key);
+  if (!parsed) return refuse("malformed", null, null);
+  const hint = keyHint(presented.key);
+  if (parsed.marker !== "scim") return refuse("wrong_kind", null, hint);
+  const token = await deps.store.scimTokens.getForAuth(ID_PREFIX.scimToken + parsed.publicId);
+  if (!token) return refuse("unknown", null, hint);
+  if (!verifyKey(deps.hashKey, presented.key, token.token_hash)) return refuse("bad_secret", token, hint);
+  if (token.revoked_at !== null) return refuse("revoked", token, hint);
   const now = deps.clock.now();
-  if (token.last_used_at === null || now.getTime() - Date.parse(token.last_used_at) > 60_000) {
-    await deps.store.scimTokens.update(token.org_id, token.id, { last_used_at: now.toISOString() });
-  }
+  if (lastUsedIsStale(token.last_used_at, now)) await deps.store.scimTokens.update(token.org_id, token.id, { last_used_at: now.toISOString() });
   return { orgId: token.org_id, role: "admin", memberships: {}, actor: { type: "scim_token", id: token.id, display: `scim:${token.name}` }, userId: null };
 }
 
@@ -77,7 +75,7 @@ function filterOf<T extends string>(filter: string | undefined, table: Record<st
   if (filter === undefined || filter.trim() === "") return null;
   const f: ScimFilter = parseFilter(filter);
   const attribute = table[f.attribute];
-  if (attribute === undefined) throw new ScimError(400, `filtering on ${JSON.stringify(f.attribute)} is not supported`, "invalidFilter");
+  if (attribute === undefined) throw scimError("validation_failed", `filtering on ${JSON.stringify(f.attribute)} is not supported`, "invalidFilter");
   return { attribute, value: f.value };
 }
 
@@ -95,20 +93,20 @@ export async function scimListUsers(deps: ServiceDeps, ctx: Ctx, q: { filter?: s
 
 export async function scimGetUser(deps: ServiceDeps, ctx: Ctx, id: string): Promise<User> {
   const u = await deps.store.users.get(ctx.principal.orgId, id);
-  if (!u) throw new ScimError(404, `user ${id} not found`);
+  if (!u) throw scimError("not_found", `user ${id} not found`);
   return u;
 }
 
 function emailOf(patch: ScimUserPatch, current: User | null): string {
   const e = patch.email ?? (patch.userName?.includes("@") ? patch.userName : undefined) ?? current?.email;
-  if (e === undefined) throw new ScimError(400, "an email is required: send emails[type eq \"work\"] or a userName that is an email address", "invalidValue");
+  if (e === undefined) throw scimError("validation_failed", "an email is required: send emails[type eq \"work\"] or a userName that is an email address", "invalidValue");
   return e.trim().toLowerCase();
 }
 
 async function requireUnique(tx: Repos, orgId: string, userName: string, email: string, self: string | null): Promise<void> {
   const byName = await tx.users.scimList(orgId, { attribute: "userName", value: userName }, 0, 2);
   const byEmail = await tx.users.getByEmail(orgId, email);
-  if (byName.rows.some((u) => u.id !== self) || (byEmail && byEmail.id !== self)) throw new ScimError(409, `a user with userName ${JSON.stringify(userName)} already exists`, "uniqueness");
+  if (byName.rows.some((u) => u.id !== self) || (byEmail && byEmail.id !== self)) throw scimError("conflict", `a user with userName ${JSON.stringify(userName)} already exists`, "uniqueness");
 }
 
 export async function scimCreateUser(deps: ServiceDeps, ctx: Ctx, body: Record<string, unknown>): Promise<User> {
@@ -138,7 +136,7 @@ export async function scimUpdateUser(deps: ServiceDeps, ctx: Ctx, id: string, pa
   const orgId = ctx.principal.orgId;
   return deps.store.transaction(async (tx) => {
     const user = await tx.users.get(orgId, id);
-    if (!user) throw new ScimError(404, `user ${id} not found`);
+    if (!user) throw scimError("not_found", `user ${id} not found`);
     const now = deps.clock.now();
     const email = patch.email !== undefined || patch.userName?.includes("@") ? emailOf(patch, user) : user.email;
     const userName = patch.userName ?? user.user_name ?? user.email;
@@ -174,7 +172,7 @@ export async function scimDeleteUser(deps: ServiceDeps, ctx: Ctx, id: string): P
   const orgId = ctx.principal.orgId;
   await deps.store.transaction(async (tx) => {
     const user = await tx.users.get(orgId, id);
-    if (!user) throw new ScimError(404, `user ${id} not found`);
+    if (!user) throw scimError("not_found", `user ${id} not found`);
     await offboardInTx(tx, ctx, user, await defaultOffboardingPolicy(tx, orgId, id), { finalStatus: "deleted", action: "user.deleted", now: deps.clock.now() });
   });
 }
@@ -189,7 +187,7 @@ export async function scimListGroups(deps: ServiceDeps, ctx: Ctx, q: { filter?: 
 
 export async function scimGetGroup(deps: ServiceDeps, ctx: Ctx, id: string): Promise<{ group: ScimGroup; members: string[] }> {
   const g = await deps.store.scimGroups.get(ctx.principal.orgId, id);
-  if (!g) throw new ScimError(404, `group ${id} not found`);
+  if (!g) throw scimError("not_found", `group ${id} not found`);
   return { group: g, members: await deps.store.scimGroups.members(ctx.principal.orgId, id) };
 }
 
@@ -217,16 +215,16 @@ async function applyMembership(tx: Repos, orgId: string, group: Pick<ScimGroup, 
 }
 
 async function requireMembers(tx: Repos, orgId: string, ids: readonly string[]): Promise<void> {
-  for (const id of ids) if (!(await tx.users.get(orgId, id))) throw new ScimError(400, `member ${id} is not a user of this organization`, "invalidValue");
+  for (const id of ids) if (!(await tx.users.get(orgId, id))) throw scimError("validation_failed", `member ${id} is not a user of this organization`, "invalidValue");
 }
 
 export async function scimCreateGroup(deps: ServiceDeps, ctx: Ctx, body: Record<string, unknown>): Promise<{ group: ScimGroup; members: string[] }> {
   const orgId = ctx.principal.orgId;
   const displayName = body.displayName;
-  if (typeof displayName !== "string" || displayName.length === 0 || displayName.length > 256) throw new ScimError(400, "displayName is required", "invalidValue");
+  if (typeof displayName !== "string" || displayName.length === 0 || displayName.length > 256) throw scimError("validation_failed", "displayName is required", "invalidValue");
   const members = Array.isArray(body.members) ? body.members.map((m) => String((m as { value?: unknown }).value ?? "")) : [];
   return deps.store.transaction(async (tx) => {
-    if ((await tx.scimGroups.list(orgId, { attribute: "displayName", value: displayName }, 0, 1)).total > 0) throw new ScimError(409, `a group named ${JSON.stringify(displayName)} already exists`, "uniqueness");
+    if ((await tx.scimGroups.list(orgId, { attribute: "displayName", value: displayName }, 0, 1)).total > 0) throw scimError("conflict", `a group named ${JSON.stringify(displayName)} already exists`, "uniqueness");
     await requireMembers(tx, orgId, members);
     const now = deps.clock.now();
     const ext = body["urn:ietf:params:scim:schemas:extension:gatehouse:2.0:Group"] as { workspaceId?: unknown; workspaceRole?: unknown } | undefined;
@@ -251,7 +249,7 @@ export async function scimUpdateGroup(deps: ServiceDeps, ctx: Ctx, id: string, p
   const orgId = ctx.principal.orgId;
   return deps.store.transaction(async (tx) => {
     const group = await tx.scimGroups.get(orgId, id);
-    if (!group) throw new ScimError(404, `group ${id} not found`);
+    if (!group) throw scimError("not_found", `group ${id} not found`);
     const now = deps.clock.now();
     const before = await tx.scimGroups.members(orgId, id);
     let next: ScimGroup = { ...group };
@@ -285,7 +283,7 @@ export async function scimDeleteGroup(deps: ServiceDeps, ctx: Ctx, id: string): 
   const orgId = ctx.principal.orgId;
   await deps.store.transaction(async (tx) => {
     const group = await tx.scimGroups.get(orgId, id);
-    if (!group) throw new ScimError(404, `group ${id} not found`);
+    if (!group) throw scimError("not_found", `group ${id} not found`);
     const now = deps.clock.now();
     const members = await tx.scimGroups.members(orgId, id);
     for (const m of members) await applyMembership(tx, orgId, group, m, false, now);

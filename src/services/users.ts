@@ -1,6 +1,5 @@
-import type { OffboardingPolicy, PageRequest, PageResult, User } from "../core/domain.js";
-import type { Repos } from "../core/ports.js";
-import { offboardInTx } from "./offboarding.js";
+import type { PageRequest, PageResult, User } from "../core/domain.js";
+import { defaultOffboardingPolicy, offboardInTx } from "./offboarding.js";
 import { DomainError, notFound } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import type { OrgRole } from "../core/rbac.js";
@@ -63,14 +62,4 @@ export async function deleteUser(deps: ServiceDeps, ctx: Ctx, id: string): Promi
     await offboardInTx(tx, ctx, user, policy, { finalStatus: "deleted", action: "user.deleted", now: deps.clock.now() });
     return { id, type: "user_deleted" as const };
   });
-}
-
-/** The organization's policy for a leaver's keys; a transfer to the leaver themselves falls back to revoke. */
-export async function defaultOffboardingPolicy(repos: Repos, orgId: string, leaverId: string): Promise<OffboardingPolicy> {
-  const policy = await repos.orgs.offboardingPolicy(orgId);
-  if (policy.api_keys === "transfer" && policy.transfer_to_user_id !== leaverId) {
-    const target = policy.transfer_to_user_id === null ? null : await repos.users.get(orgId, policy.transfer_to_user_id);
-    if (target?.status === "active") return policy;
-  }
-  return { api_keys: "revoke", transfer_to_user_id: null };
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../../core/errors.js";
 import { AuditWriteError } from "../../core/audit.js";
-import { SCIM_ERROR_SCHEMA, ScimError } from "../../core/scim.js";
+import { SCIM_ERROR_SCHEMA } from "../../core/scim.js";
 
 /** Anthropic's error envelope, used on the data plane and the admin API. */
 export interface ErrorEnvelope {
@@ -51,15 +51,11 @@ function publicMessage(fe: Partial<FastifyError>): string {
   return "invalid request";
 }
 
-/** SCIM's error envelope (RFC 7644 §3.12), used under /scim. */
+/** SCIM's error envelope (RFC 7644 §3.12) for the same catalog, used under /scim. */
 export function toScimError(err: unknown, requestId: string): { status: number; body: { schemas: string[]; status: string; scimType?: string; detail: string }; log: boolean } {
-  if (err instanceof ScimError) {
-    return { status: err.status, body: { schemas: [SCIM_ERROR_SCHEMA], status: String(err.status), ...(err.scimType ? { scimType: err.scimType } : {}), detail: err.message }, log: false };
-  }
   const mapped = toHttpError(err, requestId);
-  const status = mapped.status === 404 ? 404 : mapped.status;
-  const scimType = mapped.status === 400 ? { scimType: "invalidValue" } : {};
-  return { status, body: { schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...scimType, detail: mapped.body.error.message }, log: mapped.log };
+  const scimType = err instanceof DomainError && err.details?.scim_type !== undefined ? err.details.scim_type : mapped.status === 400 ? "invalidValue" : undefined;
+  return { status: mapped.status, body: { schemas: [SCIM_ERROR_SCHEMA], status: String(mapped.status), ...(scimType ? { scimType } : {}), detail: mapped.body.error.message }, log: mapped.log };
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ScimGroup, User } from "../../core/domain.js";
 import {
-  SCIM_ENTERPRISE_USER_SCHEMA, SCIM_GATEHOUSE_GROUP_SCHEMA, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, SCIM_USER_SCHEMA, ScimError,
+  SCIM_ENTERPRISE_USER_SCHEMA, SCIM_GATEHOUSE_GROUP_SCHEMA, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, SCIM_USER_SCHEMA, scimError,
   groupPatchFromRequest, userFromResource, userPatchFromRequest,
 } from "../../core/scim.js";
 import type { ServiceDeps } from "../../services/context.js";
@@ -45,7 +45,7 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
 
 function objectBody(request: FastifyRequest): Record<string, unknown> {
   const b = request.body;
-  if (typeof b !== "object" || b === null || Array.isArray(b)) throw new ScimError(400, "the request body must be a JSON object", "invalidSyntax");
+  if (typeof b !== "object" || b === null || Array.isArray(b)) throw scimError("validation_failed", "the request body must be a JSON object", "invalidSyntax");
   return b as Record<string, unknown>;
 }
 
@@ -54,11 +54,11 @@ function listQuery(request: FastifyRequest) {
   const int = (v: unknown, what: string) => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new ScimError(400, `${what} must be a non-negative integer`, "invalidValue");
+    if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw scimError("validation_failed", `${what} must be a non-negative integer`, "invalidValue");
     return n;
   };
   const filter = q.filter;
-  if (filter !== undefined && (typeof filter !== "string" || filter.length > 500)) throw new ScimError(400, "filter must be a string", "invalidFilter");
+  if (filter !== undefined && (typeof filter !== "string" || filter.length > 500)) throw scimError("validation_failed", "filter must be a string", "invalidFilter");
   return { filter: filter as string | undefined, startIndex: int(q.startIndex, "startIndex"), count: int(q.count, "count") };
 }
 
@@ -103,13 +103,13 @@ export function registerScimRoutes(app: App, deps: ServiceDeps): void {
   app.get(`${BASE}/Schemas`, opts, async (_request, reply) => send(reply, 200, list(SCHEMAS, SCHEMAS.length, 1)));
   app.get(`${BASE}/Schemas/:id`, opts, async (request, reply) => {
     const s = SCHEMAS.find((x) => x.id === (request.params as { id: string }).id);
-    if (!s) throw new ScimError(404, "schema not found");
+    if (!s) throw scimError("not_found", "schema not found");
     return send(reply, 200, s);
   });
   app.get(`${BASE}/ResourceTypes`, opts, async (_request, reply) => send(reply, 200, list(RESOURCE_TYPES, RESOURCE_TYPES.length, 1)));
   app.get(`${BASE}/ResourceTypes/:id`, opts, async (request, reply) => {
     const r = RESOURCE_TYPES.find((x) => x.id === (request.params as { id: string }).id);
-    if (!r) throw new ScimError(404, "resource type not found");
+    if (!r) throw scimError("not_found", "resource type not found");
     return send(reply, 200, r);
   });
 
@@ -152,7 +152,7 @@ export function registerScimRoutes(app: App, deps: ServiceDeps): void {
   });
   app.put(`${BASE}/Groups/:id`, opts, async (request, reply) => {
     const b = objectBody(request);
-    if (typeof b.displayName !== "string" || b.displayName.length === 0) throw new ScimError(400, "displayName is required", "invalidValue");
+    if (typeof b.displayName !== "string" || b.displayName.length === 0) throw scimError("validation_failed", "displayName is required", "invalidValue");
     const members = Array.isArray(b.members) ? b.members.map((m) => String((m as { value?: unknown }).value ?? "")) : [];
     const { group, members: now } = await scimUpdateGroup(deps, ctx(request), (request.params as { id: string }).id, {
       displayName: b.displayName, externalId: typeof b.externalId === "string" ? b.externalId : null, setMembers: members, addMembers: [], removeMembers: [],

@@ -28,8 +28,12 @@ const AlertRuleSchema = Type.Object({
 });
 
 /** Slack incoming-webhook URLs are credentials: only their origin is shown. */
+function maskSlackUrl(url: string): string {
+  return `${new URL(url).origin}/…`;
+}
+
 function presentChannel(c: AlertChannel) {
-  return c.type === "slack" ? { type: c.type, url: `${new URL(c.url).origin}/…` } : c;
+  return c.type === "slack" ? { type: c.type, url: maskSlackUrl(c.url) } : c;
 }
 
 function presentRule(r: AlertRule) {
@@ -48,7 +52,7 @@ const DeliverySchema = Type.Object({
 function presentDelivery(d: Delivery) {
   return {
     id: d.id, type: "alert_delivery" as const, rule_id: d.rule_id, event_type: d.event_type, notification_id: d.notification_id, channel: d.channel,
-    target: d.channel === "slack" ? `${new URL(d.target).origin}/…` : d.target, status: d.status, attempts: d.attempts, next_attempt_at: d.next_attempt_at,
+    target: d.channel === "slack" ? maskSlackUrl(d.target) : d.target, status: d.status, attempts: d.attempts, next_attempt_at: d.next_attempt_at,
     payload: JSON.parse(d.payload) as unknown, created_at: d.created_at, updated_at: d.updated_at,
   };
 }
