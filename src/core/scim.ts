@@ -8,7 +8,6 @@ export const SCIM_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 export const SCIM_ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const SCIM_GATEHOUSE_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:Group";
 export const SCIM_LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-export const SCIM_PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 export const SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 export type ScimType = "invalidFilter" | "invalidValue" | "uniqueness" | "invalidSyntax" | "noTarget" | "invalidPath" | "mutability";
@@ -179,6 +178,26 @@ function memberIds(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   return list.map((m) => str((m as { value?: unknown }).value, "members.value"));
+}
+
+export interface GroupResource {
+  displayName: string;
+  externalId: string | null;
+  members: string[];
+  /** The Gatehouse extension: an explicit workspace and role. */
+  extension: { workspaceId?: unknown; workspaceRole?: unknown } | undefined;
+}
+
+/** A full group representation (POST or PUT body). */
+export function groupFromResource(body: Record<string, unknown>): GroupResource {
+  const displayName = str(body.displayName, "displayName");
+  if (displayName.length > 256) throw scimError("validation_failed", "displayName is too long", "invalidValue");
+  return {
+    displayName,
+    externalId: body.externalId === undefined || body.externalId === null ? null : str(body.externalId, "externalId"),
+    members: memberIds(body.members),
+    extension: body[SCIM_GATEHOUSE_GROUP_SCHEMA] as GroupResource["extension"],
+  };
 }
 
 /** A PATCH request on a group: displayName and members, with Okta's and Entra's forms. */

@@ -5,7 +5,7 @@ import { issueKey, keyHint, parseKey, verifyKey } from "../core/keys.js";
 import { type AuthFailure, lastUsedIsStale, presentedKey, recordAuthFailure } from "./auth.js";
 import type { Principal } from "../core/rbac.js";
 import type { Repos } from "../core/ports.js";
-import { type GroupPatch, type ScimFilter, scimError, type ScimUserPatch, groupRoleFromName, parseFilter, userFromResource } from "../core/scim.js";
+import { type GroupPatch, type GroupResource, type ScimFilter, scimError, type ScimUserPatch, groupRoleFromName, parseFilter, userFromResource } from "../core/scim.js";
 import { requireOrgPermission } from "./access.js";
 import { type Ctx, type RequestMeta, type ServiceDeps, auditEvent, diff } from "./context.js";
 import { defaultOffboardingPolicy, offboardInTx } from "./offboarding.js";
@@ -218,19 +218,16 @@ async function requireMembers(tx: Repos, orgId: string, ids: readonly string[]):
   for (const id of ids) if (!(await tx.users.get(orgId, id))) throw scimError("validation_failed", `member ${id} is not a user of this organization`, "invalidValue");
 }
 
-export async function scimCreateGroup(deps: ServiceDeps, ctx: Ctx, body: Record<string, unknown>): Promise<{ group: ScimGroup; members: string[] }> {
+export async function scimCreateGroup(deps: ServiceDeps, ctx: Ctx, resource: GroupResource): Promise<{ group: ScimGroup; members: string[] }> {
   const orgId = ctx.principal.orgId;
-  const displayName = body.displayName;
-  if (typeof displayName !== "string" || displayName.length === 0 || displayName.length > 256) throw scimError("validation_failed", "displayName is required", "invalidValue");
-  const members = Array.isArray(body.members) ? body.members.map((m) => String((m as { value?: unknown }).value ?? "")) : [];
+  const { displayName, members } = resource;
   return deps.store.transaction(async (tx) => {
     if ((await tx.scimGroups.list(orgId, { attribute: "displayName", value: displayName }, 0, 1)).total > 0) throw scimError("conflict", `a group named ${JSON.stringify(displayName)} already exists`, "uniqueness");
     await requireMembers(tx, orgId, members);
     const now = deps.clock.now();
-    const ext = body["urn:ietf:params:scim:schemas:extension:gatehouse:2.0:Group"] as { workspaceId?: unknown; workspaceRole?: unknown } | undefined;
     const group: ScimGroup = {
-      id: newId("scimGroup", now.getTime()), org_id: orgId, display_name: displayName, external_id: typeof body.externalId === "string" ? body.externalId : null,
-      ...(await mapping(tx, orgId, displayName, ext)), created_at: now.toISOString(), updated_at: now.toISOString(),
+      id: newId("scimGroup", now.getTime()), org_id: orgId, display_name: displayName, external_id: resource.externalId,
+      ...(await mapping(tx, orgId, displayName, resource.extension)), created_at: now.toISOString(), updated_at: now.toISOString(),
     };
     await tx.scimGroups.insert(group);
     for (const m of members) {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ScimGroup, User } from "../../core/domain.js";
 import {
   SCIM_ENTERPRISE_USER_SCHEMA, SCIM_GATEHOUSE_GROUP_SCHEMA, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, SCIM_USER_SCHEMA, scimError,
-  groupPatchFromRequest, userFromResource, userPatchFromRequest,
+  groupFromResource, groupPatchFromRequest, userFromResource, userPatchFromRequest,
 } from "../../core/scim.js";
 import type { ServiceDeps } from "../../services/context.js";
 import {
@@ -143,7 +143,7 @@ export function registerScimRoutes(app: App, deps: ServiceDeps): void {
     return send(reply, 200, list(items, r.total, r.startIndex));
   });
   app.post(`${BASE}/Groups`, opts, async (request, reply) => {
-    const { group, members } = await scimCreateGroup(deps, ctx(request), objectBody(request));
+    const { group, members } = await scimCreateGroup(deps, ctx(request), groupFromResource(objectBody(request)));
     return send(reply.header("location", location(request, `/Groups/${group.id}`)), 201, presentGroup(request, group, members));
   });
   app.get(`${BASE}/Groups/:id`, opts, async (request, reply) => {
@@ -151,11 +151,9 @@ export function registerScimRoutes(app: App, deps: ServiceDeps): void {
     return send(reply, 200, presentGroup(request, group, members));
   });
   app.put(`${BASE}/Groups/:id`, opts, async (request, reply) => {
-    const b = objectBody(request);
-    if (typeof b.displayName !== "string" || b.displayName.length === 0) throw scimError("validation_failed", "displayName is required", "invalidValue");
-    const members = Array.isArray(b.members) ? b.members.map((m) => String((m as { value?: unknown }).value ?? "")) : [];
+    const r = groupFromResource(objectBody(request));
     const { group, members: now } = await scimUpdateGroup(deps, ctx(request), (request.params as { id: string }).id, {
-      displayName: b.displayName, externalId: typeof b.externalId === "string" ? b.externalId : null, setMembers: members, addMembers: [], removeMembers: [],
+      displayName: r.displayName, externalId: r.externalId, setMembers: r.members, addMembers: [], removeMembers: [],
     });
     return send(reply, 200, presentGroup(request, group, now));
   });
