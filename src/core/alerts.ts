@@ -62,9 +62,9 @@ export function decideSpendAlerts(
   const out: SpendAlert[] = [];
   const used = percentUsed(w.spentMicros, w.limitMicros);
   for (const t of [...rule.thresholds].sort((a, b) => a - b)) {
-    if (used >= t && !fired.has(`threshold:${t}`)) out.push({ kind: "threshold", percent: t });
+    if (used >= t && !fired.has(alertName({ kind: "threshold", percent: t }))) out.push({ kind: "threshold", percent: t });
   }
-  if (rule.projected && w.spentMicros < w.limitMicros && !fired.has("projected")) {
+  if (rule.projected && w.spentMicros < w.limitMicros && !fired.has(alertName({ kind: "projected" }))) {
     const p = projectedSpend(w);
     if (p !== null && p > w.limitMicros) out.push({ kind: "projected", projectedMicros: p });
   }
@@ -72,8 +72,13 @@ export function decideSpendAlerts(
 }
 
 /** The dedupe name of an alert inside its period (see `decideSpendAlerts`). */
-export function alertName(a: SpendAlert): string {
+export function alertName(a: Pick<SpendAlert, "kind"> & { percent?: number }): string {
   return a.kind === "threshold" ? `threshold:${a.percent}` : "projected";
+}
+
+/** Every alert name a rule can fire in one period. */
+export function alertNamesOf(rule: { thresholds: readonly number[] }): string[] {
+  return [...rule.thresholds.map((percent) => alertName({ kind: "threshold", percent })), alertName({ kind: "projected" })];
 }
 
 /** Delay before the next attempt after 1, 2, … failed attempts; after the last, the delivery fails. */

@@ -24,12 +24,14 @@ describe("rolling a key", () => {
     const d = decideRotate(active, null, grace, now);
     expect(d).toEqual({ ok: true, oldExpiresAt: new Date(now.getTime() + grace * 1000), expireOlder: null });
   });
-  it("refuses a grace outside 0 … 7 days, a key already rotated, an inactive or expired key", () => {
-    expect(decideRotate(active, null, 604_801, now).ok).toBe(false);
-    expect(decideRotate(active, null, -1, now).ok).toBe(false);
-    expect(decideRotate({ ...active, rotated_to: "apikey_new" }, null, 0, now).ok).toBe(false);
-    expect(decideRotate({ ...active, status: "inactive" }, null, 0, now).ok).toBe(false);
-    expect(decideRotate({ ...active, expires_at: now.toISOString() }, null, 0, now).ok).toBe(false);
+  it.each([
+    ["a grace over 7 days", active, 604_801, "validation_failed"],
+    ["a negative grace", active, -1, "validation_failed"],
+    ["a key already rotated", { ...active, rotated_to: "apikey_new" }, 0, "key_already_rotated"],
+    ["an inactive key", { ...active, status: "inactive" as const }, 0, "invalid_state_transition"],
+    ["an expired key", { ...active, expires_at: now.toISOString() }, 0, "invalid_state_transition"],
+  ] as const)("refuses %s", (_name, key, grace, code) => {
+    expect(decideRotate(key, null, grace, now)).toMatchObject({ ok: false, code });
   });
   it("never extends a key's own expiry", () => {
     const d = decideRotate({ ...active, expires_at: at(1).toISOString() }, null, 604_800, now);

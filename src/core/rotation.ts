@@ -40,7 +40,7 @@ export function warningWindow(deadline: Date, now: Date, days: readonly number[]
 
 export type RotateDecision =
   | { ok: true; oldExpiresAt: Date; expireOlder: string | null }
-  | { ok: false; reason: string };
+  | { ok: false; code: "validation_failed" | "key_already_rotated" | "invalid_state_transition"; reason: string };
 
 /**
  * Rolling a key with a grace period: the new key works at once; the old one until now + grace and
@@ -55,11 +55,11 @@ export function decideRotate(
   now: Date,
 ): RotateDecision {
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
-    return { ok: false, reason: `grace_period_seconds must be an integer from 0 to ${MAX_GRACE_SECONDS}` };
+    return { ok: false, code: "validation_failed", reason: `grace_period_seconds must be an integer from 0 to ${MAX_GRACE_SECONDS}` };
   }
-  if (key.rotated_to !== null) return { ok: false, reason: `this key was already rotated to ${key.rotated_to}; rotate that key instead` };
-  if (key.status !== "active") return { ok: false, reason: `only an active key can be rotated (this one is ${key.status})` };
-  if (key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) return { ok: false, reason: "an expired key cannot be rotated" };
+  if (key.rotated_to !== null) return { ok: false, code: "key_already_rotated", reason: `this key was already rotated to ${key.rotated_to}; rotate that key instead` };
+  if (key.status !== "active") return { ok: false, code: "invalid_state_transition", reason: `only an active key can be rotated (this one is ${key.status})` };
+  if (key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) return { ok: false, code: "invalid_state_transition", reason: "an expired key cannot be rotated" };
   let oldExpiresAt = new Date(now.getTime() + graceSeconds * 1000);
   // The old key never outlives its own expiry.
   if (key.expires_at !== null && Date.parse(key.expires_at) < oldExpiresAt.getTime()) oldExpiresAt = new Date(key.expires_at);

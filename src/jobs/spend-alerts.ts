@@ -1,4 +1,4 @@
-import { alertName, decideSpendAlerts, limitsWatchedBy } from "../core/alerts.js";
+import { alertName, alertNamesOf, decideSpendAlerts, limitsWatchedBy } from "../core/alerts.js";
 import { centsToMicros, microsToCentsString, periodWindow } from "../core/limits.js";
 import type { Clock, Store } from "../core/ports.js";
 import { enqueue, newNotification, ruleRecipients } from "../services/notify.js";
@@ -22,7 +22,7 @@ export async function runSpendAlerts(store: Store, clock: Clock): Promise<string
         const windowStart = w.start.toISOString();
         const spent = await store.usage.sumCost(orgId, { type: limit.scope_type, id: limit.scope_id }, windowStart);
         const keyOf = (name: string) => `spend:${rule.id}:${limit.id}:${windowStart}:${name}`;
-        const names = [...rule.thresholds.map((t) => `threshold:${t}`), "projected"];
+        const names = alertNamesOf(rule);
         const already = await store.firings.has(orgId, names.map(keyOf));
         const firedNames = new Set(names.filter((n) => already.has(keyOf(n))));
         const limitMicros = centsToMicros(limit.amount_cents ?? 0);

@@ -22,10 +22,7 @@ export async function rotateApiKey(deps: ServiceDeps, ctx: Ctx, id: string, grac
     const predecessor = key.rotated_from === null ? null : await tx.apiKeys.get(orgId, key.rotated_from);
     const now = deps.clock.now();
     const decision = decideRotate(key, predecessor, graceSeconds, now);
-    if (!decision.ok) {
-      if (key.rotated_to !== null) throw new DomainError("key_already_rotated", decision.reason, { details: { error_code: "key_already_rotated" } });
-      throw new DomainError(Number.isInteger(graceSeconds) && graceSeconds >= 0 && graceSeconds <= 604_800 ? "invalid_state_transition" : "validation_failed", decision.reason);
-    }
+    if (!decision.ok) throw new DomainError(decision.code, decision.reason, decision.code === "key_already_rotated" ? { details: { error_code: decision.code } } : undefined);
     const generated = issueKey(deps.hashKey, markerForEnvironment(ws.environment), idBody(now.getTime()));
     const next: ApiKey = {
       ...key, id: ID_PREFIX.apiKey + generated.publicId, key_hash: generated.hash, hint: generated.hint,
