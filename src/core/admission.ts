@@ -5,7 +5,7 @@
  */
 import { isCidrMatch } from "./cidr.js";
 import { type ApiKey, type SpendLimit, effectiveKeyStatus } from "./domain.js";
-import { type BucketCheck, RATE_LIMIT_TYPES, type RateLimitType, type RateLimits, type SpendCheck, type SpendPeriod, centsToMicros, periodWindow } from "./limits.js";
+import { type BucketCheck, RATE_LIMIT_TYPES, type RateLimits, type SpendCheck, type SpendPeriod, centsToMicros, periodWindow } from "./limits.js";
 import type { AdmissionPlan } from "./ports.js";
 import { type ModelPrice, nanosToMicros, worstCaseNanos } from "./pricing.js";
 
@@ -56,26 +56,38 @@ export interface AdmissionInput {
 }
 
 /**
- * The admission plan of a request: one bucket per configured limit type and level (requests cost
- * 1, input tokens the estimate, output tokens `max_tokens`), one spend counter per applicable
- * limit in its current calendar window, and the worst-case cost to reserve.
+ * The parts of admission plans that depend only on a key's policy and the current spend windows:
+ * counter identities, capacities and limits. Valid until `validUntilMs` (the first window end), so
+ * a gateway builds it once per policy and window instead of once per request.
  */
-export function planAdmission(a: AdmissionInput): AdmissionPlan {
-  const costs: Record<RateLimitType, number> = {
-    requests_per_minute: 1,
-    input_tokens_per_minute: estimateInputTokens(a.request.bodyBytes),
-    output_tokens_per_minute: a.request.maxTokens,
-  };
-  const buckets: BucketCheck[] = [];
+export interface AdmissionFrame {
+  buckets: readonly Omit<BucketCheck, "cost">[];
+  spend: readonly { check: SpendCheck; windowStart: string }[];
+  /** The frame holds for instants in [validFromMs, validUntilMs): the latest window start, the first window end. */
+  validFromMs: number;
+  validUntilMs: number;
+}
+
+export function frameHolds(frame: AdmissionFrame, nowMs: number): boolean {
+  return nowMs >= frame.validFromMs && nowMs < frame.validUntilMs;
+}
+
+export function admissionFrame(a: Omit<AdmissionInput, "price" | "request">): AdmissionFrame {
+  const buckets: Omit<BucketCheck, "cost">[] = [];
   for (const [level, id, limits] of [["api_key", a.keyId, a.rate.api_key], ["workspace", a.workspaceId, a.rate.workspace], ["organization", a.orgId, a.rate.organization]] as const) {
     for (const type of RATE_LIMIT_TYPES) {
       const capacity = limits[type];
-      if (capacity !== undefined) buckets.push({ id: `rl:${level}:${id}:${type}`, capacity, cost: costs[type], level, type });
+      if (capacity !== undefined) buckets.push({ id: `rl:${level}:${id}:${type}`, capacity, level, type });
     }
   }
+  let validFromMs = Number.NEGATIVE_INFINITY;
+  let validUntilMs = Number.POSITIVE_INFINITY;
   const spend = a.spendLimits.map((l) => {
     const period = l.period as SpendPeriod;
-    const windowStart = periodWindow(period, a.now).start.toISOString();
+    const window = periodWindow(period, a.now);
+    validFromMs = Math.max(validFromMs, window.start.getTime());
+    validUntilMs = Math.min(validUntilMs, window.end.getTime());
+    const windowStart = window.start.toISOString();
     const scopeId = l.scope_id ?? a.orgId;
     const check: SpendCheck = {
       id: `spend:${a.orgId}:${l.scope_type}:${scopeId}:${period}:${windowStart}`,
@@ -83,6 +95,26 @@ export function planAdmission(a: AdmissionInput): AdmissionPlan {
     };
     return { check, windowStart };
   });
-  const reserveMicros = nanosToMicros(worstCaseNanos(a.price, a.request.bodyBytes, a.request.maxTokens, a.request));
-  return { nowMs: a.now.getTime(), buckets, spend, reserveMicros };
+  return { buckets, spend, validFromMs, validUntilMs };
+}
+
+/**
+ * The admission plan of a request: one bucket per configured limit type and level (requests cost
+ * 1, input tokens the estimate, output tokens `max_tokens`), one spend counter per applicable
+ * limit in its current calendar window, and the worst-case cost to reserve.
+ */
+export function planFromFrame(frame: AdmissionFrame, price: ModelPrice, request: AdmissionInput["request"], nowMs: number): AdmissionPlan {
+  const inputCost = estimateInputTokens(request.bodyBytes);
+  const buckets: BucketCheck[] = new Array<BucketCheck>(frame.buckets.length);
+  for (let i = 0; i < frame.buckets.length; i++) {
+    const b = frame.buckets[i] as Omit<BucketCheck, "cost">;
+    const cost = b.type === "requests_per_minute" ? 1 : b.type === "input_tokens_per_minute" ? inputCost : request.maxTokens;
+    buckets[i] = { id: b.id, capacity: b.capacity, cost, level: b.level, type: b.type };
+  }
+  const reserveMicros = nanosToMicros(worstCaseNanos(price, request.bodyBytes, request.maxTokens, request));
+  return { nowMs, buckets, spend: frame.spend, reserveMicros };
+}
+
+export function planAdmission(a: AdmissionInput): AdmissionPlan {
+  return planFromFrame(admissionFrame(a), a.price, a.request, a.now.getTime());
 }

@@ -18,7 +18,7 @@ describe("token buckets", () => {
       const d = decideBuckets([check("k", 100, 1)], (id) => state.get(id), 5_000);
       if (d.kind === "allow") {
         admitted++;
-        for (const [id, b] of d.next) state.set(id, b);
+        state.set("k", d.next[0]!);
       } else lastDeny = d.retryAfterMs;
     }
     expect(admitted).toBe(100);
@@ -32,10 +32,16 @@ describe("token buckets", () => {
     expect(state.has("key")).toBe(false);
   });
 
+  it("a bucket named twice in one plan is charged twice, against one state", () => {
+    const d = decideBuckets([check("k", 10, 6), check("k", 10, 3)], () => undefined, 0);
+    expect(d).toMatchObject({ kind: "allow", next: [{ tokens: 4 }, { tokens: 1 }] });
+    expect(decideBuckets([check("k", 10, 6), check("k", 10, 5)], () => undefined, 0)).toMatchObject({ kind: "deny", remaining: 4 });
+  });
+
   it("clamps a cost above capacity and refunds unused reservations", () => {
     const d = decideBuckets([check("o", 1000, 5000)], () => undefined, 0);
     expect(d.kind).toBe("allow");
-    if (d.kind === "allow") expect(d.next.get("o")!.tokens).toBe(0);
+    if (d.kind === "allow") expect(d.next[0]!.tokens).toBe(0);
     expect(refund({ tokens: 100, updatedMs: 0 }, 1000, 300, 0).tokens).toBe(400);
     expect(refund({ tokens: 900, updatedMs: 0 }, 1000, 300, 0).tokens).toBe(1000);
   });

@@ -39,26 +39,34 @@ export function refill(bucket: Bucket | undefined, capacity: number, nowMs: numb
 }
 
 export type BucketDecision =
-  | { kind: "allow"; next: Map<string, Bucket> }
+  | { kind: "allow"; next: Bucket[] }
   | { kind: "deny"; check: BucketCheck; retryAfterMs: number; remaining: number };
 
 /**
  * All-or-nothing admission over several buckets: the request must fit every one; a denied request
  * takes nothing from any. A cost above a bucket's capacity is clamped to the capacity (the request
- * then needs a full bucket).
+ * then needs a full bucket). On admission, `next[i]` is the new state of `checks[i]`'s bucket.
  */
 export function decideBuckets(checks: readonly BucketCheck[], state: (id: string) => Bucket | undefined, nowMs: number): BucketDecision {
-  const next = new Map<string, Bucket>();
-  for (const c of checks) {
-    const b = refill(next.get(c.id) ?? state(c.id), c.capacity, nowMs);
+  const next = new Array<Bucket>(checks.length);
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i] as BucketCheck;
+    const b = refill(earlier(checks, next, i) ?? state(c.id), c.capacity, nowMs);
     const cost = Math.min(c.cost, c.capacity);
     if (b.tokens < cost) {
       const retryAfterMs = Math.ceil(((cost - b.tokens) * 60_000) / c.capacity);
       return { kind: "deny", check: c, retryAfterMs: Math.max(1, retryAfterMs), remaining: Math.floor(b.tokens) };
     }
-    next.set(c.id, { tokens: b.tokens - cost, updatedMs: nowMs });
+    next[i] = { tokens: b.tokens - cost, updatedMs: nowMs };
   }
   return { kind: "allow", next };
+}
+
+/** The state already decided for the same bucket earlier in the list (a bucket checked twice). */
+function earlier(checks: readonly BucketCheck[], next: Bucket[], i: number): Bucket | undefined {
+  const id = (checks[i] as BucketCheck).id;
+  for (let j = i - 1; j >= 0; j--) if ((checks[j] as BucketCheck).id === id) return next[j];
+  return undefined;
 }
 
 /** Returns `amount` tokens to a bucket (e.g. unused reserved output tokens), never above capacity. */

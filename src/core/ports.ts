@@ -224,7 +224,7 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface AdmissionPlan {
   nowMs: number;
   buckets: BucketCheck[];
-  spend: { check: SpendCheck; windowStart: string }[];
+  spend: readonly { check: SpendCheck; windowStart: string }[];
   reserveMicros: number;
 }
 

@@ -64,7 +64,7 @@ export async function composeDataPlane(config: Readonly<Config>, deps: ServiceDe
   const gateway = new Gateway(deps, cache, counters, loadPrices(config.pricesFile), {
     countersFailOpen: config.countersFailureMode === "open",
     onUsage: (r) => metrics.recordUsage(r),
-    ...(sink ? { ledgerSink: sink.write } : {}),
+    ...(sink ? { ledgerSink: sink } : {}),
   });
   const upstream = new Upstream({ url: config.upstreamUrl, timeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs });
   return {

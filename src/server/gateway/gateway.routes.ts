@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError } from "../../core/errors.js";
 import type { RawUsage } from "../../core/usage.js";
@@ -10,8 +9,7 @@ import { requestMeta } from "../http/meta.js";
 import { sendError } from "../http/errors.js";
 import { SseUsageTap, sseError } from "./sse.js";
 import type { Metrics } from "../metrics.js";
-import type { Upstream} from "./upstream.js";
-import { isTimeout } from "./upstream.js";
+import { type Upstream, type UpstreamCall, isTimeout } from "./upstream.js";
 
 /** Request headers never forwarded upstream: hop-by-hop, the client's credentials, Gatehouse-only routing. */
 const DROP_REQUEST_HEADERS = new Set([
@@ -181,7 +179,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
       try {
         const policy = await authenticate(request);
         const res = await callUpstream(request, upstream, policy, "GET", `/v1/models${queryOf(request)}`);
-        const text = await res.body.text();
+        const text = (await readUpstreamBody(res)).toString("utf8");
         const headers = clientHeaders(res.headers, request.id, policy.workspace.id);
         if (res.statusCode !== 200) return reply.code(res.statusCode).headers(headers).send(text);
         const list = JSON.parse(text) as { data?: { id: string }[]; first_id?: string | null; last_id?: string | null };
@@ -206,18 +204,34 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
   });
 }
 
-async function callUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer, signal?: AbortSignal) {
+/** Starts an upstream call and waits for its status and headers; failures become the data plane's errors. */
+async function callUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer, onStart?: (call: UpstreamCall) => void): Promise<UpstreamCall> {
+  const call = upstream.start({ method, path, headers: upstreamHeaders(request, policy.upstreamKey ?? ""), body });
+  onStart?.(call);
   try {
-    return await upstream.request({ method, path, headers: upstreamHeaders(request, policy.upstreamKey ?? ""), ...(body ? { body } : {}), signal: signal ?? new AbortController().signal });
+    await call.head();
+    return call;
   } catch (err) {
-    if (isTimeout(err)) throw new DomainError("upstream_timeout", "the upstream API did not answer in time", { cause: err });
-    throw new DomainError("upstream_unavailable", "the upstream API could not be reached", { cause: err });
+    throw upstreamError(err, "the upstream API could not be reached");
+  }
+}
+
+function upstreamError(err: unknown, message: string): DomainError {
+  if (isTimeout(err)) return new DomainError("upstream_timeout", "the upstream API did not answer in time", { cause: err });
+  return new DomainError("upstream_unavailable", message, { cause: err });
+}
+
+async function readUpstreamBody(call: UpstreamCall): Promise<Buffer> {
+  try {
+    return await call.readAll(MAX_JSON_RESPONSE_BYTES);
+  } catch (err) {
+    throw upstreamError(err, "the upstream response was cut off");
   }
 }
 
 async function passThrough(request: FastifyRequest, reply: FastifyReply, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer): Promise<FastifyReply> {
   const res = await callUpstream(request, upstream, policy, method, path, body);
-  const payload = Buffer.from(await res.body.arrayBuffer());
+  const payload = await readUpstreamBody(res);
   return reply.code(res.statusCode).headers(clientHeaders(res.headers, request.id, policy.workspace.id)).send(payload);
 }
 
@@ -227,17 +241,17 @@ async function passThrough(request: FastifyRequest, reply: FastifyReply, upstrea
  * the usage record is durable. Every exit path settles exactly once.
  */
 async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gateway: Gateway, upstream: Upstream, admitted: Admitted, raw: Buffer, body: MessageBody, policy: KeyPolicy, metrics: Metrics | undefined): Promise<FastifyReply> {
-  const abort = new AbortController();
+  let call: UpstreamCall | null = null;
   // The response closing before it finished means the client went away: stop the upstream call.
   const onClientGone = () => {
-    if (!reply.raw.writableFinished) abort.abort();
+    if (!reply.raw.writableFinished) call?.abort(new Error("client disconnected"));
   };
   reply.raw.once("close", onClientGone);
   const base = { requestId: request.id, model: body.model };
-  let res;
+  let res: UpstreamCall;
   const forwardedAt = process.hrtime.bigint();
   try {
-    res = await callUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw, abort.signal);
+    res = await callUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw, (c) => (call = c));
     metrics?.recordUpstream("/v1/messages", res.statusCode, Number(process.hrtime.bigint() - forwardedAt) / 1e9);
   } catch (err) {
     reply.raw.off("close", onClientGone);
@@ -250,7 +264,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
 
   if (res.statusCode < 200 || res.statusCode >= 300) {
     // Anthropic does not bill refused requests: release the reservation, pass the error through.
-    const text = await res.body.text().catch(() => "");
+    const text = await res.readAll(MAX_JSON_RESPONSE_BYTES).then((b) => b.toString("utf8"), () => "");
     reply.raw.off("close", onClientGone);
     await gateway.release(admitted);
     return reply.code(res.statusCode).headers(headers).send(text);
@@ -260,14 +274,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
     let usage: RawUsage | null = null;
     let payload: Buffer;
     try {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const c of res.body) {
-        size += (c as Buffer).length;
-        if (size > MAX_JSON_RESPONSE_BYTES) throw new Error("upstream response too large");
-        chunks.push(c as Buffer);
-      }
-      payload = Buffer.concat(chunks);
+      payload = await res.readAll(MAX_JSON_RESPONSE_BYTES);
       try {
         usage = (JSON.parse(payload.toString("utf8")) as { usage?: RawUsage }).usage ?? null;
       } catch {
@@ -276,7 +283,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
     } catch (err) {
       reply.raw.off("close", onClientGone);
       await gateway.settle(admitted, { ...base, usage: null, status: 502, stream: false, upstreamRequestId, chargeReservationReason: "upstream_body_failed" });
-      return fail(request, reply, new DomainError(isTimeout(err) ? "upstream_timeout" : "upstream_unavailable", "the upstream response was cut off", { cause: err }));
+      return fail(request, reply, upstreamError(err, "the upstream response was cut off"));
     }
     reply.raw.off("close", onClientGone);
     await gateway.settle(admitted, { ...base, usage, status: res.statusCode, stream: false, upstreamRequestId, ...(usage === null ? { chargeReservationReason: "response_without_usage" } : {}) });
@@ -290,24 +297,26 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
   const tap = new SseUsageTap();
   const held: Buffer[] = [];
   let reason: string | undefined;
+  const onDrain = () => res.resume();
+  out.on("drain", onDrain);
   try {
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
+    await res.forEach((buf) => {
       const stop = tap.push(buf);
       if (held.length > 0 || stop) {
         held.push(buf);
-        continue;
+        return true;
       }
-      if (!out.write(buf)) await Promise.race([once(out, "drain"), once(out, "close")]);
-      if (out.destroyed) break;
-    }
+      // A full socket pauses the upstream until it drains; a closed one aborts the call (onClientGone).
+      return out.write(buf);
+    });
   } catch (err) {
-    if (abort.signal.aborted || out.destroyed) reason = "client_disconnected";
+    if (out.destroyed) reason = "client_disconnected";
     else {
       reason = isTimeout(err) ? "upstream_stream_timeout" : "upstream_stream_failed";
       held.push(Buffer.from(sseError(isTimeout(err) ? "timeout_error" : "api_error", "the upstream stream was interrupted", request.id)));
     }
   }
+  out.off("drain", onDrain);
   if (out.destroyed && reason === undefined) reason = "client_disconnected";
   reply.raw.off("close", onClientGone);
   // A stream with no usage at all is charged its reservation, never 0.
@@ -326,4 +335,3 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
   metrics?.recordRequest("/v1/messages", res.statusCode, reply.elapsedTime / 1000);
   return reply;
 }
-

@@ -28,7 +28,7 @@ describe("group commit", () => {
     let pending = 2;
     const w = new BatchWriter<number>(async (items) => {
       batches.push(items);
-    }, 100, { othersPending: () => pending > 0, maxMs: 10_000 });
+    }, { maxQueue: 100, hold: { othersPending: () => pending > 0, maxMs: 10_000 } });
     pending--;
     const first = w.write(1);
     await new Promise((r) => setTimeout(r, 20));
@@ -48,7 +48,7 @@ describe("group commit", () => {
     let pending = 0;
     const w = new BatchWriter<number>(async (items) => {
       batches.push(items);
-    }, 100, { othersPending: () => pending > 0, maxMs: 30 });
+    }, { maxQueue: 100, hold: { othersPending: () => pending > 0, maxMs: 30 } });
     await w.write(1);
     expect(batches).toEqual([[1]]);
     pending = 1;

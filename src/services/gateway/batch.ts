@@ -7,20 +7,39 @@ export interface HoldPolicy {
   maxMs: number;
 }
 
+export interface BatchWriterOptions {
+  /** Most items waiting at once; writes beyond it are refused. */
+  maxQueue?: number;
+  hold?: HoldPolicy | undefined;
+  /**
+   * Hand each batch to `flush` as soon as it is formed, without waiting for the previous one:
+   * for a sink that queues and orders batches itself (the ledger thread, which commits whatever
+   * has arrived in one transaction).
+   */
+  pipelined?: boolean;
+}
+
 /**
  * Group commit: items written together are flushed by one call to `flush`; every caller's promise
- * settles when its batch is durable (or failed). Batches go one at a time; with a hold policy a
- * batch also waits (briefly) for writers known to be on their way, so that under concurrency one
- * commit carries many items. The queue is bounded.
+ * settles when its batch is durable (or failed). Batches go one at a time (unless pipelined); with
+ * a hold policy a batch also waits (briefly) for writers known to be on their way, so that under
+ * concurrency one commit carries many items. The queue is bounded.
  */
 export class BatchWriter<T> {
   private queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private scheduled = false;
   private holdTimer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> = Promise.resolve();
+  private readonly maxQueue: number;
+  private readonly hold: HoldPolicy | undefined;
+  private readonly pipelined: boolean;
   dropped = 0;
 
-  constructor(private readonly flush: (items: T[]) => Promise<void>, private readonly maxQueue = 100_000, private readonly hold?: HoldPolicy) {}
+  constructor(private readonly flush: (items: T[]) => Promise<void>, options: BatchWriterOptions = {}) {
+    this.maxQueue = options.maxQueue ?? 100_000;
+    this.hold = options.hold;
+    this.pipelined = options.pipelined ?? false;
+  }
 
   write(item: T): Promise<void> {
     if (this.queue.length >= this.maxQueue) {
@@ -61,18 +80,25 @@ export class BatchWriter<T> {
   }
 
   private run(): void {
+    if (this.pipelined) {
+      const flushed = this.flushQueued();
+      this.inFlight = Promise.all([this.inFlight, flushed]).then(() => undefined);
+      return;
+    }
     // One batch at a time: the next waits for the previous commit.
-    this.inFlight = this.inFlight.then(async () => {
-      this.scheduled = false;
-      const batch = this.queue;
-      this.queue = [];
-      if (batch.length === 0) return;
-      try {
-        await this.flush(batch.map((b) => b.item));
-        for (const b of batch) b.resolve();
-      } catch (err) {
-        for (const b of batch) b.reject(err);
-      }
-    });
+    this.inFlight = this.inFlight.then(() => this.flushQueued());
+  }
+
+  private async flushQueued(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      await this.flush(batch.map((b) => b.item));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { AuditEventInput } from "../../core/audit.js";
-import { decideKeyUse, modelAllowed, planAdmission, sourceAllowed } from "../../core/admission.js";
+import { type AdmissionFrame, admissionFrame, decideKeyUse, frameHolds, modelAllowed, planFromFrame, sourceAllowed } from "../../core/admission.js";
 import type { UsageRecord } from "../../core/domain.js";
 import { AUTHENTICATION_FAILED_MESSAGE, DomainError } from "../../core/errors.js";
 import { ID_PREFIX, newId } from "../../core/ids.js";
@@ -32,6 +32,13 @@ export interface Admitted {
   startedAt: Date;
 }
 
+/** Where the ledger's batches go instead of the store (the SQLite ledger thread). */
+export interface LedgerSink {
+  write: (records: UsageRecord[]) => Promise<void>;
+  /** True when the sink orders and groups batches itself, so they need not wait for each other. */
+  pipelined?: boolean;
+}
+
 /** Raised for rate-limit denials: carries what the 429 headers need. */
 export class RateLimitedError extends DomainError {
   constructor(readonly check: BucketCheck, readonly retryAfterMs: number, readonly remaining: number) {
@@ -55,6 +62,8 @@ export class Gateway {
   private readonly lastUsedTimer: NodeJS.Timeout;
   /** Admitted requests that have not reached the ledger yet (settled or released): the group commit waits for them briefly. */
   private unsettled = 0;
+  /** Admission frames by policy object: a changed policy is a new object, so it gets a new frame. */
+  private readonly frames = new WeakMap<KeyPolicy, AdmissionFrame>();
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -65,18 +74,21 @@ export class Gateway {
       countersFailOpen?: boolean;
       onUsage?: (record: UsageRecord) => void;
       /** Where ledger batches go; by default the store, in one transaction per batch. */
-      ledgerSink?: (records: UsageRecord[]) => Promise<void>;
+      ledgerSink?: LedgerSink;
     } = {},
   ) {
-    this.ledger = new BatchWriter(options.ledgerSink ?? ((records) => deps.store.transaction((tx) => tx.usage.insertMany(records))), 100_000, {
-      othersPending: () => this.unsettled > 0,
-      maxMs: LEDGER_HOLD_MS,
-    });
+    const sink = options.ledgerSink;
+    this.ledger = sink?.pipelined
+      // The sink commits whatever has reached it in one transaction: batches go as soon as formed.
+      ? new BatchWriter(sink.write, { pipelined: true })
+      : new BatchWriter(sink?.write ?? ((records) => deps.store.transaction((tx) => tx.usage.insertMany(records))), {
+        hold: { othersPending: () => this.unsettled > 0, maxMs: LEDGER_HOLD_MS },
+      });
     this.authAudit = new BatchWriter(async (events) => {
       await deps.store.transaction(async (tx) => {
         for (const e of events) await tx.audit.append(e, deps.clock.now());
       });
-    }, 10_000);
+    }, { maxQueue: 10_000 });
     this.lastUsedTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
     this.lastUsedTimer.unref();
   }
@@ -127,10 +139,7 @@ export class Gateway {
       throw new DomainError("unpriced_model", `model ${JSON.stringify(info.model)} has no known price and this organization refuses unpriced models`);
     }
     const startedAt = this.deps.clock.now();
-    const plan = planAdmission({
-      orgId: policy.orgId, workspaceId: policy.workspace.id, keyId: policy.key.id, rate: policy.rate, spendLimits: policy.spendLimits,
-      price: resolution.price, request: info, now: startedAt,
-    });
+    const plan = planFromFrame(this.frameOf(policy, startedAt), resolution.price, info, startedAt.getTime());
     const reserveMicros = plan.reserveMicros;
     let result;
     try {
@@ -151,6 +160,16 @@ export class Gateway {
     }
     this.unsettled++;
     return { policy, ticket: result.ticket, price: resolution.price, priceEstimated: resolution.estimated, reserveMicros, startedAt };
+  }
+
+  /** The policy's admission frame for the current spend windows, built once per policy and window. */
+  private frameOf(policy: KeyPolicy, now: Date): AdmissionFrame {
+    let frame = this.frames.get(policy);
+    if (frame === undefined || !frameHolds(frame, now.getTime())) {
+      frame = admissionFrame({ orgId: policy.orgId, workspaceId: policy.workspace.id, keyId: policy.key.id, rate: policy.rate, spendLimits: policy.spendLimits, now });
+      this.frames.set(policy, frame);
+    }
+    return frame;
   }
 
   /**

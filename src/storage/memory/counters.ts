@@ -6,23 +6,25 @@ import type { AdmissionPlan, AdmissionResult, AdmissionTicket, CounterStore, Set
  * its application run in one synchronous section (after the cold loads of spend counters, which
  * are shared promises so concurrent first requests load once).
  */
+const EMPTY: SpendCounter = Object.freeze({ spentMicros: 0, reservedMicros: 0 });
+
 export class MemoryCounterStore implements CounterStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly spend = new Map<string, SpendCounter>();
   private readonly loading = new Map<string, Promise<void>>();
 
   async admit(plan: AdmissionPlan, loadSpent: Parameters<CounterStore["admit"]>[1]): Promise<AdmissionResult> {
-    await Promise.all(plan.spend.map(({ check, windowStart }) => this.ensureLoaded(check.id, () => loadSpent(check, windowStart))));
+    // Steady state: every counter is loaded, and there is nothing to wait for.
+    if (plan.spend.some(({ check }) => !this.spend.has(check.id))) {
+      await Promise.all(plan.spend.map(({ check, windowStart }) => this.ensureLoaded(check.id, () => loadSpent(check, windowStart))));
+    }
     // From here to the return: no await, so no other admission interleaves.
     const rate = decideBuckets(plan.buckets, (id) => this.buckets.get(id), plan.nowMs);
     if (rate.kind === "deny") return { kind: "rate_limited", check: rate.check, retryAfterMs: rate.retryAfterMs, remaining: rate.remaining };
-    const spend = decideSpend(plan.spend.map((s) => s.check), (id) => this.spend.get(id) ?? { spentMicros: 0, reservedMicros: 0 }, plan.reserveMicros);
+    const spend = decideSpend(plan.spend.map((s) => s.check), (id) => this.spend.get(id) ?? EMPTY, plan.reserveMicros);
     if (spend.kind === "deny") return { kind: "spend_limited", check: spend.check, availableMicros: spend.availableMicros };
-    for (const [id, b] of rate.next) this.buckets.set(id, b);
-    for (const { check } of plan.spend) {
-      const c = this.spend.get(check.id) ?? { spentMicros: 0, reservedMicros: 0 };
-      this.spend.set(check.id, { spentMicros: c.spentMicros, reservedMicros: c.reservedMicros + plan.reserveMicros });
-    }
+    for (let i = 0; i < plan.buckets.length; i++) this.buckets.set((plan.buckets[i] as AdmissionPlan["buckets"][number]).id, rate.next[i] as Bucket);
+    for (const { check } of plan.spend) this.counter(check.id, 0).reservedMicros += plan.reserveMicros;
     const ticket: AdmissionTicket = { plan };
     return { kind: "admitted", ticket };
   }
@@ -30,8 +32,9 @@ export class MemoryCounterStore implements CounterStore {
   async settle(ticket: AdmissionTicket, actual: Settlement, nowMs: number): Promise<void> {
     const { plan } = ticket;
     for (const { check } of plan.spend) {
-      const c = this.spend.get(check.id) ?? { spentMicros: 0, reservedMicros: plan.reserveMicros };
-      this.spend.set(check.id, { spentMicros: c.spentMicros + actual.costMicros, reservedMicros: Math.max(0, c.reservedMicros - plan.reserveMicros) });
+      const c = this.counter(check.id, plan.reserveMicros);
+      c.spentMicros += actual.costMicros;
+      c.reservedMicros = Math.max(0, c.reservedMicros - plan.reserveMicros);
     }
     for (const b of plan.buckets) {
       const delta = b.type === "output_tokens_per_minute" ? b.cost - actual.outputTokens : b.type === "input_tokens_per_minute" ? b.cost - actual.inputTokens : 0;
@@ -40,12 +43,23 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async peek(id: string): Promise<SpendCounter | null> {
-    return this.spend.get(id) ?? null;
+    const c = this.spend.get(id);
+    return c ? { ...c } : null;
   }
 
   /** Every spend counter (for leak checks). */
   entries(): [string, SpendCounter][] {
-    return [...this.spend.entries()];
+    return [...this.spend.entries()].map(([id, c]) => [id, { ...c }]);
+  }
+
+  /** The (mutable) counter `id`, created with `reservedMicros` if it has none yet. */
+  private counter(id: string, reservedMicros: number): SpendCounter {
+    let c = this.spend.get(id);
+    if (!c) {
+      c = { spentMicros: 0, reservedMicros };
+      this.spend.set(id, c);
+    }
+    return c;
   }
 
   async close(): Promise<void> {}

@@ -11,20 +11,26 @@ export function ledgerWorkerAvailable(): boolean {
   return existsSync(fileURLToPath(WORKER_URL));
 }
 
-/** Writes ledger batches through the worker thread (SQLite only); resolves when committed. */
+/**
+ * Writes ledger batches through the worker thread (SQLite only); resolves when committed. Batches
+ * may be sent while earlier ones are being committed: the thread groups them itself.
+ */
 export class WorkerLedgerSink {
+  readonly pipelined = true;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private next = 0;
 
   constructor(path: string, synchronous: "full" | "normal") {
     this.worker = new Worker(WORKER_URL, { workerData: { path, synchronous } });
-    this.worker.on("message", (m: { id: number; ok: boolean; error?: string }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.ok) p.resolve();
-      else p.reject(new Error(m.error ?? "ledger write failed"));
+    this.worker.on("message", (m: { ids: number[]; ok: boolean; error?: string }) => {
+      for (const id of m.ids) {
+        const p = this.pending.get(id);
+        if (!p) continue;
+        this.pending.delete(id);
+        if (m.ok) p.resolve();
+        else p.reject(new Error(m.error ?? "ledger write failed"));
+      }
     });
     this.worker.on("error", (err) => {
       for (const p of this.pending.values()) p.reject(err);

@@ -7,7 +7,7 @@
  * query builder (measured: the builder's per-batch compile cost more than the insert itself). The
  * SQL mirrors `SqlStore.usage.insertMany`, and both are checked by the same tests.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
 import { LEDGER_COLUMNS, type LedgerRow, ROLLUP_KEY, ROLLUP_SUMS, recordOfRow, rollupRows } from "./rollups.js";
 
@@ -34,17 +34,37 @@ const write = db.transaction((rows: LedgerRow[]) => {
   for (const rollup of rollupRows(rows.map(recordOfRow))) upsertRollup.run(...ROLLUP_COLUMNS.map((c) => rollup[c]));
 });
 
-parentPort?.on("message", (msg: { id: number; rows: LedgerRow[] } | { close: true }) => {
-  if ("close" in msg) {
-    db.close();
-    parentPort?.close();
-    return;
+type Message = { id: number; rows: LedgerRow[] } | { close: true };
+
+/**
+ * Group commit on this thread: every batch that has arrived while the previous commit ran goes
+ * into the next transaction together, and one acknowledgement names them all.
+ */
+parentPort?.on("message", (first: Message) => {
+  const port = parentPort;
+  if (!port) return;
+  const ids: number[] = [];
+  const rows: LedgerRow[] = [];
+  let close = false;
+  for (let msg: Message | undefined = first; msg !== undefined; msg = (receiveMessageOnPort(port)?.message as Message | undefined)) {
+    if ("close" in msg) {
+      close = true;
+      break;
+    }
+    ids.push(msg.id);
+    for (const row of msg.rows) rows.push(row);
   }
-  try {
-    // BEGIN IMMEDIATE: take the write lock up front, as the main connection does.
-    write.immediate(msg.rows);
-    parentPort?.postMessage({ id: msg.id, ok: true });
-  } catch (err) {
-    parentPort?.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+  if (ids.length > 0) {
+    try {
+      // BEGIN IMMEDIATE: take the write lock up front, as the main connection does.
+      write.immediate(rows);
+      port.postMessage({ ids, ok: true });
+    } catch (err) {
+      port.postMessage({ ids, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  if (close) {
+    db.close();
+    port.close();
   }
 });
