@@ -3,6 +3,7 @@
 // ledger), all on 127.0.0.1, measured in the same run. Prints ratios against the baseline.
 //   npm run bench                 (BENCH_SECONDS per cell, default 3)
 //   BENCH_TASKS=1 npm run bench   also prints each thread's CPU µs per request (main, ledger, GC helpers)
+//   BENCH_MODES (default json,stream), BENCH_CONCURRENCY (default 1,16,64): which cells to run
 //   BENCH_ROUNDS (default 3): each cell alternates bare and Gatehouse this many times, so that a
 //   machine whose speed drifts during the run affects both sides alike
 import { execFileSync, spawn } from "node:child_process";
@@ -14,6 +15,7 @@ import { Pool } from "undici";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Math.max(1, Math.min(20, Number(process.env.BENCH_ROUNDS ?? 3)));
+const MODES = (process.env.BENCH_MODES ?? "json,stream").split(",").filter((m) => m === "json" || m === "stream");
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,16,64").split(",").map(Number);
 const MAX_REQUESTS_PER_CELL = 200_000;
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -120,8 +122,10 @@ async function main() {
   const port = await freePort();
   const env = { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PORT: String(port), GATEHOUSE_UPSTREAM_URL: upstream.url, ANTHROPIC_API_KEY: "sk-ant-api03-bench", GATEHOUSE_LOG_LEVEL: "warn" };
   const cli = join(root, "dist/cli/main.js");
-  const profileArgs = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const gh = spawn(process.execPath, [...profileArgs, cli, "serve"], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
+  // Gatehouse runs with the Node flags of `npm start` (package.json), as it would be deployed.
+  const startFlags = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.start.split(" ").filter((a) => a.startsWith("--"));
+  const nodeArgs = [...startFlags, ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
+  const gh = spawn(process.execPath, [...nodeArgs, cli, "serve"], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
   children.push(gh);
   const ghUrl = `http://127.0.0.1:${port}`;
   await waitHealthy(ghUrl);
@@ -143,7 +147,7 @@ async function main() {
   }
 
   const rows = [];
-  for (const stream of [false, true]) {
+  for (const stream of MODES.map((m) => m === "stream")) {
     const body = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 64, stream, messages: [{ role: "user", content: "Say hello in one word." }] });
     for (const c of CONCURRENCY) {
       const bareRounds = [];

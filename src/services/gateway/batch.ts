@@ -30,6 +30,8 @@ export class BatchWriter<T> {
   private scheduled = false;
   private holdTimer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Batches handed to `flush` and not yet settled. */
+  private flushing = 0;
   private readonly maxQueue: number;
   private readonly hold: HoldPolicy | undefined;
   private readonly pipelined: boolean;
@@ -50,7 +52,9 @@ export class BatchWriter<T> {
       this.queue.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        if (this.hold?.othersPending()) this.holdTimer = setTimeout(() => this.release(), this.hold.maxMs);
+        // A pipelined sink with nothing in flight is idle: hand it this item now rather than next turn.
+        if (this.pipelined && this.flushing === 0) this.run();
+        else if (this.hold?.othersPending()) this.holdTimer = setTimeout(() => this.release(), this.hold.maxMs);
         else setImmediate(() => this.run());
       } else {
         this.poke();
@@ -94,11 +98,14 @@ export class BatchWriter<T> {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    this.flushing++;
     try {
       await this.flush(batch.map((b) => b.item));
       for (const b of batch) b.resolve();
     } catch (err) {
       for (const b of batch) b.reject(err);
+    } finally {
+      this.flushing--;
     }
   }
 }
