@@ -169,6 +169,13 @@ async function main() {
   for (const r of rows) {
     console.log(`| ${r.mode} | ${r.c} | ${f(r.base.rps, 0)} | ${f(r.g.rps, 0)} | ${f(r.g.rps / r.base.rps)} | ${f(r.base.p50, 3)} | ${f(r.g.p50, 3)} | ${f(r.g.p50 - r.base.p50, 3)} | ${f(r.base.p99, 3)} | ${f(r.g.p99, 3)} | ${f(r.base.cpuUsPerReq, 0)} | ${f(r.g.cpuUsPerReq, 0)} | ${f(r.g.cpuUsPerReq / r.base.cpuUsPerReq)} | ${r.base.errors + r.g.errors} |`);
   }
+  // Capacity: the best req/s each side reached at any concurrency of the run.
+  for (const mode of new Set(rows.map((r) => r.mode))) {
+    const cells = rows.filter((r) => r.mode === mode);
+    const bareBest = Math.max(...cells.map((r) => r.base.rps));
+    const ghBest = Math.max(...cells.map((r) => r.g.rps));
+    console.log(`\npeak throughput, ${mode}: bare ${f(bareBest, 0)} req/s, gatehouse ${f(ghBest, 0)} req/s, ratio ${f(ghBest / bareBest)}`);
+  }
   const ledger = await fetch(`${ghUrl}/v1/organizations/api_keys/${key.id}`, { headers: { "x-api-key": boot.admin_key } }).then((r) => r.json());
   console.log(`\nledger check: the benchmark key's month-to-date spend is ${ledger.spend.month_to_date_spend} cents`);
   for (const c of children) c.kill("SIGTERM");

@@ -58,7 +58,7 @@ const LEDGER_HOLD_MS = 2;
 export class Gateway {
   private readonly ledger: BatchWriter<UsageRecord>;
   private readonly authAudit: BatchWriter<AuditEventInput>;
-  private readonly lastUsed = new Map<string, { orgId: string; at: string }>();
+  private readonly lastUsed = new Map<string, { orgId: string; atMs: number }>();
   private readonly lastUsedTimer: NodeJS.Timeout;
   /** Admitted requests that have not reached the ledger yet (settled or released): the group commit waits for them briefly. */
   private unsettled = 0;
@@ -117,9 +117,10 @@ export class Gateway {
     if (!policy) return this.fail(meta, "unknown", null, null);
     const keyId = policy.key.id;
     if (!verifyKey(this.deps.hashKey, presented.key, policy.key.key_hash)) return this.fail(meta, "bad_secret", policy.orgId, keyId);
-    const use = decideKeyUse(policy.key, policy.workspace.archived_at, workspaceHeader, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const use = decideKeyUse(policy.key, policy.workspace.archived_at, workspaceHeader, now);
     if (!use.ok) return this.fail(meta, use.reason, policy.orgId, keyId);
-    this.lastUsed.set(keyId, { orgId: policy.orgId, at: this.deps.clock.now().toISOString() });
+    this.lastUsed.set(keyId, { orgId: policy.orgId, atMs: now.getTime() });
     return policy;
   }
 
@@ -226,6 +227,6 @@ export class Gateway {
   private async flushLastUsed(): Promise<void> {
     const pending = [...this.lastUsed.entries()];
     this.lastUsed.clear();
-    for (const [id, { orgId, at }] of pending) await this.deps.store.apiKeys.update(orgId, id, { last_used_at: at }).catch(() => {});
+    for (const [id, { orgId, atMs }] of pending) await this.deps.store.apiKeys.update(orgId, id, { last_used_at: new Date(atMs).toISOString() }).catch(() => {});
   }
 }
