@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -48,9 +49,13 @@ export class WorkerLedgerSink {
     });
   };
 
+  /** Lets the thread finish its last commit and sync, then ends it (at most 5 s). */
   async close(): Promise<void> {
+    const exited = once(this.worker, "exit");
     this.worker.postMessage({ close: true });
-    await new Promise((r) => setTimeout(r, 50));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 }
