@@ -292,6 +292,33 @@ describe("limits and failure paths", () => {
     expect(entry[1].reservedMicros).toBe(0);
   });
 
+  it("streams pass through as they arrive: the client has message_start while the upstream still holds the rest; message_stop comes after the record", async () => {
+    const k = await newKey();
+    const res = await send(k.secret, body(true), { "x-mock-mode": "gated" });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    // The upstream has sent message_start only and waits: the client must already have it.
+    while (!text.includes("event: message_start")) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).not.toContain("message_delta");
+    expect(await ledger(k.id)).toHaveLength(0);
+    upstream.openGates();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text.trimEnd().endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}")).toBe(true);
+    const records = await ledger(k.id);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ stream: true, output_tokens: upstream.outputTokens, uncharged_reason: null });
+  });
+
   it("Claude Code-shaped traffic: POST /v1/messages?beta=true, streamed, 300 KB body, many betas; bodies up to 32 MB accepted", async () => {
     const k = await newKey();
     const big = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 32_000, stream: true, system: "x".repeat(300_000), messages: [{ role: "user", content: "refactor" }], metadata: { user_id: "u" }, thinking: { type: "adaptive" } });

@@ -6,7 +6,8 @@ import type { AddressInfo, Socket } from "node:net";
  * event names and cumulative usage, count_tokens, models, and failure modes chosen per request
  * with the `x-mock-mode` header (forwarded by the gateway like any other header):
  * `max` (output = max_tokens), `no-usage`, `error-500`, `overloaded`, `rate-limited`, `hang`,
- * `cut` (drop the connection mid-stream), `slow` (pause between events).
+ * `cut` (drop the connection mid-stream), `slow` (pause between events), `gated` (stream the
+ * first event, then wait for `openGates()`).
  */
 export interface RecordedRequest {
   method: string;
@@ -20,6 +21,8 @@ export interface MockUpstream {
   requests: RecordedRequest[];
   inputTokens: number;
   outputTokens: number;
+  /** Lets every `gated` stream waiting after its first event go on. */
+  openGates(): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
   const sockets = new Set<Socket>();
   const state = { inputTokens: options.inputTokens ?? 25, outputTokens: options.outputTokens ?? 10 };
   let counter = 0;
+  const gated: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -118,7 +122,8 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
         const e = events[i++];
         if (!e) return res.end();
         res.write(`event: ${e[0]}\ndata: ${JSON.stringify(e[1])}\n\n`);
-        if (mode === "slow") setTimeout(next, 50);
+        if (mode === "gated" && i === 1) gated.push(next);
+        else if (mode === "slow") setTimeout(next, 50);
         else setImmediate(next);
       };
       next();
@@ -137,6 +142,9 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
     set inputTokens(v: number) { state.inputTokens = v; },
     get outputTokens() { return state.outputTokens; },
     set outputTokens(v: number) { state.outputTokens = v; },
+    openGates: () => {
+      for (const go of gated.splice(0)) go();
+    },
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());

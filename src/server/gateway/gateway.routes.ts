@@ -299,19 +299,40 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
   let reason: string | undefined;
   const onDrain = () => res.resume();
   out.on("drain", onDrain);
+  // Chunks that arrive together (one read of the upstream socket) go out together, at the end of
+  // the tick; if the stop event is among them, they all wait for the ledger with it.
+  let pending: Buffer[] = [];
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    if (pending.length === 0 || out.destroyed) return;
+    const chunks = pending;
+    pending = [];
+    if (held.length > 0) {
+      held.unshift(...chunks);
+      return;
+    }
+    // A full socket pauses the upstream until it drains; a closed one aborts the call (onClientGone).
+    if (!out.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))) res.pause();
+  };
   try {
     await res.forEach((buf) => {
       const stop = tap.push(buf);
-      if (held.length > 0 || stop) {
-        held.push(buf);
-        return true;
+      if (held.length > 0 || stop) held.push(buf);
+      else {
+        pending.push(buf);
+        if (!flushQueued) {
+          flushQueued = true;
+          process.nextTick(flush);
+        }
       }
-      // A full socket pauses the upstream until it drains; a closed one aborts the call (onClientGone).
-      return out.write(buf);
+      return true;
     });
+    flush();
   } catch (err) {
     if (out.destroyed) reason = "client_disconnected";
     else {
+      flush();
       reason = isTimeout(err) ? "upstream_stream_timeout" : "upstream_stream_failed";
       held.push(Buffer.from(sseError(isTimeout(err) ? "timeout_error" : "api_error", "the upstream stream was interrupted", request.id)));
     }

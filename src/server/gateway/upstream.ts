@@ -67,7 +67,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.controller) this.controller.abort(reason);
   }
 
-  /** Resumes a call paused by a sink that returned false. */
+  /** Stops reading the response until `resume()` (backpressure). */
+  pause(): void {
+    this.controller?.pause();
+  }
+
+  /** Resumes a call paused by `pause()` or by a sink that returned false. */
   resume(): void {
     this.controller?.resume();
   }
