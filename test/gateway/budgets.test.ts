@@ -319,6 +319,37 @@ describe("limits and failure paths", () => {
     expect(records[0]).toMatchObject({ stream: true, output_tokens: upstream.outputTokens, uncharged_reason: null });
   });
 
+  it("a client that does not read holds the upstream back: Gatehouse stops reading instead of buffering the stream", async () => {
+    const k = await newKey();
+    const stallsBefore = upstream.stalls;
+    const bytesBefore = upstream.floodBytes;
+    const res = await send(k.secret, body(true), { "x-mock-mode": "flood" });
+    expect(res.status).toBe(200);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // The client reads nothing: once the sockets' buffers are full the upstream must be kept waiting.
+    for (let i = 0; i < 200 && upstream.stalls === stallsBefore; i++) await sleep(25);
+    expect(upstream.stalls).toBeGreaterThan(stallsBefore);
+    await sleep(300);
+    const written = upstream.floodBytes - bytesBefore;
+    await sleep(300);
+    expect(upstream.floodBytes - bytesBefore).toBe(written);
+    expect(written).toBeLessThan(32 * 1024 * 1024);
+    // Reading resumes the flow; the whole stream arrives and is metered once.
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = 0;
+    let tail = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += value.length;
+      tail = (tail + decoder.decode(value, { stream: true })).slice(-300);
+    }
+    expect(received).toBeGreaterThan(64 * 1024 * 1024);
+    expect(tail).toContain("event: message_stop");
+    expect(await ledger(k.id)).toHaveLength(1);
+  });
+
   it("Claude Code-shaped traffic: POST /v1/messages?beta=true, streamed, 300 KB body, many betas; bodies up to 32 MB accepted", async () => {
     const k = await newKey();
     const big = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 32_000, stream: true, system: "x".repeat(300_000), messages: [{ role: "user", content: "refactor" }], metadata: { user_id: "u" }, thinking: { type: "adaptive" } });

@@ -7,7 +7,8 @@ import type { AddressInfo, Socket } from "node:net";
  * with the `x-mock-mode` header (forwarded by the gateway like any other header):
  * `max` (output = max_tokens), `no-usage`, `error-500`, `overloaded`, `rate-limited`, `hang`,
  * `cut` (drop the connection mid-stream), `slow` (pause between events), `gated` (stream the
- * first event, then wait for `openGates()`).
+ * first event, then wait for `openGates()`), `flood` (64 MB of text deltas, waiting for the
+ * connection to drain whenever it is full; each wait is counted in `stalls`).
  */
 export interface RecordedRequest {
   method: string;
@@ -23,6 +24,10 @@ export interface MockUpstream {
   outputTokens: number;
   /** Lets every `gated` stream waiting after its first event go on. */
   openGates(): void;
+  /** How many times a `flood` stream found its connection full and waited for it to drain. */
+  readonly stalls: number;
+  /** Bytes written by `flood` streams so far. */
+  readonly floodBytes: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +48,8 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
   const state = { inputTokens: options.inputTokens ?? 25, outputTokens: options.outputTokens ?? 10 };
   let counter = 0;
   const gated: (() => void)[] = [];
+  let stalls = 0;
+  let floodBytes = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -103,6 +110,11 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
         ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: " from the mock" } }],
         ["content_block_stop", { type: "content_block_stop", index: 0 }],
       ];
+      if (mode === "flood") {
+        const text = "x".repeat(64 * 1024);
+        const deltas: [string, unknown][] = Array.from({ length: 1024 }, () => ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }]);
+        events.splice(events.length - 1, 0, ...deltas);
+      }
       // Three cumulative deltas: a gateway that sums them bills too much.
       if (mode !== "no-usage") {
         for (const part of [Math.floor(output / 3), Math.floor((2 * output) / 3), output]) {
@@ -121,8 +133,13 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
         }
         const e = events[i++];
         if (!e) return res.end();
-        res.write(`event: ${e[0]}\ndata: ${JSON.stringify(e[1])}\n\n`);
-        if (mode === "gated" && i === 1) gated.push(next);
+        const frame = `event: ${e[0]}\ndata: ${JSON.stringify(e[1])}\n\n`;
+        const room = res.write(frame);
+        if (mode === "flood") floodBytes += frame.length;
+        if (mode === "flood" && !room) {
+          stalls++;
+          res.once("drain", next);
+        } else if (mode === "gated" && i === 1) gated.push(next);
         else if (mode === "slow") setTimeout(next, 50);
         else setImmediate(next);
       };
@@ -142,6 +159,8 @@ export async function startMockUpstream(options: { inputTokens?: number; outputT
     set inputTokens(v: number) { state.inputTokens = v; },
     get outputTokens() { return state.outputTokens; },
     set outputTokens(v: number) { state.outputTokens = v; },
+    get stalls() { return stalls; },
+    get floodBytes() { return floodBytes; },
     openGates: () => {
       for (const go of gated.splice(0)) go();
     },
