@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applicableSpendLimits, decideKeyUse, estimateInputTokens, modelAllowed, planAdmission, sourceAllowed } from "./admission.js";
+import { admissionFrame, applicableSpendLimits, decideKeyUse, estimateInputTokens, frameHolds, modelAllowed, planAdmission, planFromFrame, sourceAllowed } from "./admission.js";
 import type { SpendLimit } from "./domain.js";
 import { DEFAULT_PRICES, nanosToMicros, worstCaseNanos } from "./pricing.js";
 
@@ -71,5 +71,34 @@ describe("planAdmission", () => {
     expect(plan.reserveMicros).toBe(nanosToMicros(worstCaseNanos(price, 4001, 300, {})));
     expect(plan.nowMs).toBe(now.getTime());
     expect(estimateInputTokens(4001)).toBe(1001);
+  });
+});
+
+describe("admission frames", () => {
+  const limit = (period: SpendLimit["period"], scope: "workspace" | "organization" = "organization"): SpendLimit =>
+    ({ id: `spl_${period}`, org_id: "o", scope_type: scope, scope_id: scope === "workspace" ? "wrkspc_w" : null, period, amount_cents: 100, created_at: "", updated_at: "" });
+  const input = (spendLimits: SpendLimit[]) => ({ orgId: "o", workspaceId: "wrkspc_w", keyId: "apikey_k", rate: { api_key: { requests_per_minute: 5 }, workspace: {}, organization: {} }, spendLimits, now });
+
+  // now = Saturday 2026-11-28 13:00 UTC: the day, the ISO week (from Monday the 23rd) and the month.
+  it.each([
+    [["daily"], "2026-11-28T00:00:00.000Z", "2026-11-29T00:00:00.000Z"],
+    [["weekly"], "2026-11-23T00:00:00.000Z", "2026-11-30T00:00:00.000Z"],
+    [["monthly"], "2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z"],
+    [["monthly", "weekly", "daily"], "2026-11-28T00:00:00.000Z", "2026-11-29T00:00:00.000Z"],
+  ])("limits %j: the frame holds from %s (latest window start) until %s (first window end)", (periods, from, until) => {
+    const frame = admissionFrame(input(periods.map((p) => limit(p as SpendLimit["period"]))));
+    expect([frame.validFromMs, frame.validUntilMs]).toEqual([Date.parse(from), Date.parse(until)]);
+    expect(frameHolds(frame, Date.parse(from))).toBe(true);
+    expect(frameHolds(frame, Date.parse(until) - 1)).toBe(true);
+    expect(frameHolds(frame, Date.parse(until))).toBe(false);
+    expect(frameHolds(frame, Date.parse(from) - 1)).toBe(false);
+  });
+
+  it("without spend limits a frame always holds; a plan from a frame equals planAdmission", () => {
+    expect(frameHolds(admissionFrame(input([])), 0)).toBe(true);
+    const price = DEFAULT_PRICES["claude-sonnet-4-5"]!;
+    const limits = [limit("weekly", "workspace"), limit("daily")];
+    const request = { bodyBytes: 999, maxTokens: 77 };
+    expect(planFromFrame(admissionFrame(input(limits)), price, request, now.getTime())).toEqual(planAdmission({ ...input(limits), price, request }));
   });
 });

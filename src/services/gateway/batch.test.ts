@@ -64,4 +64,29 @@ describe("group commit", () => {
     await held;
     expect(batches).toEqual([[1], [2], [3]]);
   });
+
+  it("pipelined: an idle sink gets a write at once, and later batches go without waiting for earlier ones", async () => {
+    const flushes: { items: number[]; done: () => void }[] = [];
+    const w = new BatchWriter<number>((items) => new Promise<void>((done) => flushes.push({ items, done })), { pipelined: true });
+    const first = w.write(1);
+    // Nothing was in flight: handed over synchronously.
+    expect(flushes.map((f) => f.items)).toEqual([[1]]);
+    const second = Promise.all([w.write(2), w.write(3)]);
+    await new Promise((r) => setImmediate(r));
+    // The first batch is still being committed; the next one is handed over anyway.
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2, 3]]);
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    flushes[1]!.done();
+    await second;
+    expect(secondDone).toBe(true);
+    let drained = false;
+    const drain = w.drain().then(() => (drained = true));
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    flushes[0]!.done();
+    await first;
+    await drain;
+    expect(drained).toBe(true);
+  });
 });
