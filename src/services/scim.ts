@@ -91,10 +91,15 @@ export async function scimListUsers(deps: ServiceDeps, ctx: Ctx, q: { filter?: s
   return { rows, total, startIndex: p.startIndex };
 }
 
-export async function scimGetUser(deps: ServiceDeps, ctx: Ctx, id: string): Promise<User> {
-  const u = await deps.store.users.get(ctx.principal.orgId, id);
+/** The user `id` of the organization, or SCIM's 404. */
+async function existingUser(repos: Repos, orgId: string, id: string): Promise<User> {
+  const u = await repos.users.get(orgId, id);
   if (!u) throw scimError("not_found", `user ${id} not found`);
   return u;
+}
+
+export async function scimGetUser(deps: ServiceDeps, ctx: Ctx, id: string): Promise<User> {
+  return existingUser(deps.store, ctx.principal.orgId, id);
 }
 
 function emailOf(patch: ScimUserPatch, current: User | null): string {
@@ -135,8 +140,7 @@ export async function scimCreateUser(deps: ServiceDeps, ctx: Ctx, body: Record<s
 export async function scimUpdateUser(deps: ServiceDeps, ctx: Ctx, id: string, patch: ScimUserPatch): Promise<User> {
   const orgId = ctx.principal.orgId;
   return deps.store.transaction(async (tx) => {
-    const user = await tx.users.get(orgId, id);
-    if (!user) throw scimError("not_found", `user ${id} not found`);
+    const user = await existingUser(tx, orgId, id);
     const now = deps.clock.now();
     const email = patch.email !== undefined || patch.userName?.includes("@") ? emailOf(patch, user) : user.email;
     const userName = patch.userName ?? user.user_name ?? user.email;
@@ -171,8 +175,7 @@ export async function scimUpdateUser(deps: ServiceDeps, ctx: Ctx, id: string, pa
 export async function scimDeleteUser(deps: ServiceDeps, ctx: Ctx, id: string): Promise<void> {
   const orgId = ctx.principal.orgId;
   await deps.store.transaction(async (tx) => {
-    const user = await tx.users.get(orgId, id);
-    if (!user) throw scimError("not_found", `user ${id} not found`);
+    const user = await existingUser(tx, orgId, id);
     await offboardInTx(tx, ctx, user, await defaultOffboardingPolicy(tx, orgId, id), { finalStatus: "deleted", action: "user.deleted", now: deps.clock.now() });
   });
 }
@@ -185,10 +188,16 @@ export async function scimListGroups(deps: ServiceDeps, ctx: Ctx, q: { filter?: 
   return { rows, total, startIndex: p.startIndex };
 }
 
-export async function scimGetGroup(deps: ServiceDeps, ctx: Ctx, id: string): Promise<{ group: ScimGroup; members: string[] }> {
-  const g = await deps.store.scimGroups.get(ctx.principal.orgId, id);
+/** The SCIM group `id` of the organization, or SCIM's 404. */
+async function existingGroup(repos: Repos, orgId: string, id: string): Promise<ScimGroup> {
+  const g = await repos.scimGroups.get(orgId, id);
   if (!g) throw scimError("not_found", `group ${id} not found`);
-  return { group: g, members: await deps.store.scimGroups.members(ctx.principal.orgId, id) };
+  return g;
+}
+
+export async function scimGetGroup(deps: ServiceDeps, ctx: Ctx, id: string): Promise<{ group: ScimGroup; members: string[] }> {
+  const group = await existingGroup(deps.store, ctx.principal.orgId, id);
+  return { group, members: await deps.store.scimGroups.members(ctx.principal.orgId, id) };
 }
 
 /** The workspace role a group grants: from its name (`<workspace>:<role>`) or the Gatehouse extension. */
@@ -245,8 +254,7 @@ export async function scimCreateGroup(deps: ServiceDeps, ctx: Ctx, resource: Gro
 export async function scimUpdateGroup(deps: ServiceDeps, ctx: Ctx, id: string, patch: GroupPatch): Promise<{ group: ScimGroup; members: string[] }> {
   const orgId = ctx.principal.orgId;
   return deps.store.transaction(async (tx) => {
-    const group = await tx.scimGroups.get(orgId, id);
-    if (!group) throw scimError("not_found", `group ${id} not found`);
+    const group = await existingGroup(tx, orgId, id);
     const now = deps.clock.now();
     const before = await tx.scimGroups.members(orgId, id);
     let next: ScimGroup = { ...group };
@@ -279,8 +287,7 @@ export async function scimUpdateGroup(deps: ServiceDeps, ctx: Ctx, id: string, p
 export async function scimDeleteGroup(deps: ServiceDeps, ctx: Ctx, id: string): Promise<void> {
   const orgId = ctx.principal.orgId;
   await deps.store.transaction(async (tx) => {
-    const group = await tx.scimGroups.get(orgId, id);
-    if (!group) throw scimError("not_found", `group ${id} not found`);
+    const group = await existingGroup(tx, orgId, id);
     const now = deps.clock.now();
     const members = await tx.scimGroups.members(orgId, id);
     for (const m of members) await applyMembership(tx, orgId, group, m, false, now);

@@ -127,7 +127,7 @@ describe("data plane through the official SDKs", () => {
     expect(listed).toHaveLength(1);
     const client = new Anthropic({ baseURL, apiKey: key.secret, maxRetries: 0 });
     const ok1 = await client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "x" }], workspace_id: ws } as never);
-    expect(ok1).toBeDefined();
+    expect(ok1).toMatchObject({ type: "message", role: "assistant" });
     await expect(client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "x" }] }, { headers: { "anthropic-workspace-id": "wrkspc_someoneelse" } })).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 

@@ -204,16 +204,23 @@ export async function registerGatewayRoutes(app: FastifyInstance, opts: GatewayR
   });
 }
 
-/** Starts an upstream call and waits for its status and headers; failures become the data plane's errors. */
-async function callUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer, onStart?: (call: UpstreamCall) => void): Promise<UpstreamCall> {
-  const call = upstream.start({ method, path, headers: upstreamHeaders(request, policy.upstreamKey ?? ""), body });
-  onStart?.(call);
+/** Sends the request upstream with the workspace's credential; the response arrives through the call. */
+function startUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer): UpstreamCall {
+  return upstream.start({ method, path, headers: upstreamHeaders(request, policy.upstreamKey ?? ""), body });
+}
+
+/** Waits for the call's status and headers; failures become the data plane's errors. */
+async function upstreamHead(call: UpstreamCall): Promise<UpstreamCall> {
   try {
     await call.head();
     return call;
   } catch (err) {
     throw upstreamError(err, "the upstream API could not be reached");
   }
+}
+
+function callUpstream(request: FastifyRequest, upstream: Upstream, policy: KeyPolicy, method: "GET" | "POST", path: string, body?: Buffer): Promise<UpstreamCall> {
+  return upstreamHead(startUpstream(request, upstream, policy, method, path, body));
 }
 
 function upstreamError(err: unknown, message: string): DomainError {
@@ -237,21 +244,20 @@ async function passThrough(request: FastifyRequest, reply: FastifyReply, upstrea
 
 /**
  * Forwards an admitted Messages request and meters it. JSON responses are settled before they are
- * sent; streams pass through chunk by chunk, and the final `message_stop` event is held back until
+ * sent; streams pass through as they arrive, and the final `message_stop` event is held back until
  * the usage record is durable. Every exit path settles exactly once.
  */
 async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gateway: Gateway, upstream: Upstream, admitted: Admitted, raw: Buffer, body: MessageBody, policy: KeyPolicy, metrics: Metrics | undefined): Promise<FastifyReply> {
-  let call: UpstreamCall | null = null;
+  const forwardedAt = process.hrtime.bigint();
+  const res = startUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw);
   // The response closing before it finished means the client went away: stop the upstream call.
   const onClientGone = () => {
-    if (!reply.raw.writableFinished) call?.abort(new Error("client disconnected"));
+    if (!reply.raw.writableFinished) res.abort(new Error("client disconnected"));
   };
   reply.raw.once("close", onClientGone);
   const base = { requestId: request.id, model: body.model };
-  let res: UpstreamCall;
-  const forwardedAt = process.hrtime.bigint();
   try {
-    res = await callUpstream(request, upstream, policy, "POST", `/v1/messages${queryOf(request)}`, raw, (c) => (call = c));
+    await upstreamHead(res);
     metrics?.recordUpstream("/v1/messages", res.statusCode, Number(process.hrtime.bigint() - forwardedAt) / 1e9);
   } catch (err) {
     reply.raw.off("close", onClientGone);
@@ -274,7 +280,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
     let usage: RawUsage | null = null;
     let payload: Buffer;
     try {
-      payload = await res.readAll(MAX_JSON_RESPONSE_BYTES);
+      payload = await readUpstreamBody(res);
       try {
         usage = (JSON.parse(payload.toString("utf8")) as { usage?: RawUsage }).usage ?? null;
       } catch {
@@ -283,7 +289,7 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
     } catch (err) {
       reply.raw.off("close", onClientGone);
       await gateway.settle(admitted, { ...base, usage: null, status: 502, stream: false, upstreamRequestId, chargeReservationReason: "upstream_body_failed" });
-      return fail(request, reply, upstreamError(err, "the upstream response was cut off"));
+      return fail(request, reply, err);
     }
     reply.raw.off("close", onClientGone);
     await gateway.settle(admitted, { ...base, usage, status: res.statusCode, stream: false, upstreamRequestId, ...(usage === null ? { chargeReservationReason: "response_without_usage" } : {}) });
@@ -326,7 +332,6 @@ async function forwardMessage(request: FastifyRequest, reply: FastifyReply, gate
           process.nextTick(flush);
         }
       }
-      return true;
     });
     flush();
   } catch (err) {

@@ -56,7 +56,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private ended = false;
   private started = false;
   private queued: Buffer[] = [];
-  private sink: ((chunk: Buffer) => boolean) | null = null;
+  private sink: ((chunk: Buffer) => void) | null = null;
   private wakeHead: (() => void) | null = null;
   private wakeEnd: (() => void) | null = null;
 
@@ -72,7 +72,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.controller?.pause();
   }
 
-  /** Resumes a call paused by `pause()` or by a sink that returned false. */
+  /** Resumes a call paused by `pause()`. */
   resume(): void {
     this.controller?.resume();
   }
@@ -92,23 +92,16 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const chunks: Buffer[] = [];
     await this.forEach((chunk) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        this.abort(new Error("upstream response too large"));
-        return true;
-      }
-      chunks.push(chunk);
-      return true;
+      if (size > maxBytes) this.abort(new Error("upstream response too large"));
+      else chunks.push(chunk);
     });
     if (size > maxBytes) throw new Error("upstream response too large");
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
   }
 
-  /**
-   * Hands each body chunk to `sink` until the body ends. A sink returning false pauses the
-   * upstream until `resume()`.
-   */
-  forEach(sink: (chunk: Buffer) => boolean): Promise<void> {
-    for (const chunk of this.queued) if (!sink(chunk)) this.controller?.pause();
+  /** Hands each body chunk to `sink` until the body ends (`pause()` holds the upstream back). */
+  forEach(sink: (chunk: Buffer) => void): Promise<void> {
+    for (const chunk of this.queued) sink(chunk);
     this.queued = [];
     if (this.ended) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
@@ -132,9 +125,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.wakeHead?.();
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.sink === null) this.queued.push(chunk);
-    else if (!this.sink(chunk)) controller.pause();
+    else this.sink(chunk);
   }
 
   onResponseEnd(): void {

@@ -1,13 +1,14 @@
 import { type Bucket, type SpendCounter, decideBuckets, decideSpend, refund } from "../../core/limits.js";
 import type { AdmissionPlan, AdmissionResult, AdmissionTicket, CounterStore, Settlement } from "../../core/ports.js";
 
+/** A counter with nothing spent or reserved (read-only). */
+const EMPTY: SpendCounter = Object.freeze({ spentMicros: 0, reservedMicros: 0 });
+
 /**
  * In-process counters for a single gateway process. Admission is atomic because the decision and
  * its application run in one synchronous section (after the cold loads of spend counters, which
  * are shared promises so concurrent first requests load once).
  */
-const EMPTY: SpendCounter = Object.freeze({ spentMicros: 0, reservedMicros: 0 });
-
 export class MemoryCounterStore implements CounterStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly spend = new Map<string, SpendCounter>();
@@ -23,7 +24,7 @@ export class MemoryCounterStore implements CounterStore {
     if (rate.kind === "deny") return { kind: "rate_limited", check: rate.check, retryAfterMs: rate.retryAfterMs, remaining: rate.remaining };
     const spend = decideSpend(plan.spend.map((s) => s.check), (id) => this.spend.get(id) ?? EMPTY, plan.reserveMicros);
     if (spend.kind === "deny") return { kind: "spend_limited", check: spend.check, availableMicros: spend.availableMicros };
-    for (let i = 0; i < plan.buckets.length; i++) this.buckets.set((plan.buckets[i] as AdmissionPlan["buckets"][number]).id, rate.next[i] as Bucket);
+    plan.buckets.forEach((b, i) => this.buckets.set(b.id, rate.next[i] as Bucket));
     for (const { check } of plan.spend) this.counter(check.id, 0).reservedMicros += plan.reserveMicros;
     const ticket: AdmissionTicket = { plan };
     return { kind: "admitted", ticket };

@@ -49,7 +49,7 @@ export class WorkerLedgerSink {
     });
   };
 
-  /** Lets the thread finish its last commit and sync, then ends it (at most 5 s). */
+  /** Lets the thread finish its last commit, then ends it (waiting at most 5 s). */
   async close(): Promise<void> {
     const exited = once(this.worker, "exit");
     this.worker.postMessage({ close: true });
